@@ -1,0 +1,133 @@
+//! Markdown to safe HTML, and sanitising of HTML that other servers send.
+//!
+//! One allowlist for both, kept inside what Mastodon keeps, so what we show is what peers show.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use ammonia::Builder;
+use pulldown_cmark::{Options, Parser, html};
+
+/// Tags that survive; Mastodon's sanitiser keeps the same set (plus `span` for its mentions).
+const ALLOWED_TAGS: &[&str] = &[
+    "p", "br", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "del", "span",
+];
+
+static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
+    let mut builder = Builder::empty();
+    builder
+        .tags(ALLOWED_TAGS.iter().copied().collect::<HashSet<_>>())
+        .tag_attributes(
+            [("a", ["href", "title"].into_iter().collect::<HashSet<_>>()), ("ol", ["start"].into_iter().collect())]
+                .into_iter()
+                .collect(),
+        )
+        // Mastodon marks mentions and hashtags with these classes; keep them, drop the rest.
+        .allowed_classes(
+            [
+                ("a", ["mention", "hashtag", "u-url"].into_iter().collect::<HashSet<_>>()),
+                ("span", ["h-card", "invisible", "ellipsis"].into_iter().collect()),
+            ]
+            .into_iter()
+            .collect(),
+        )
+        .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .link_rel(Some("nofollow noopener ugc"))
+        .strip_comments(true);
+    builder
+});
+
+/// Renders a member's markdown to HTML that is safe to embed in our pages and in activities.
+/// Headings and images are outside the allowlist: their text stays, the markup goes.
+pub fn render_markdown(source: &str) -> String {
+    let mut options = Options::empty();
+    options.insert(Options::ENABLE_STRIKETHROUGH);
+    let parser = Parser::new_ext(source, options);
+    let mut unsafe_html = String::with_capacity(source.len() * 3 / 2);
+    html::push_html(&mut unsafe_html, parser);
+    sanitize_html(&unsafe_html)
+}
+
+/// Cleans HTML received from another server (a Mastodon reply, a Lemmy post).
+pub fn sanitize_remote_html(html: &str) -> String {
+    sanitize_html(html)
+}
+
+fn sanitize_html(html: &str) -> String {
+    SANITIZER.clean(html).to_string().trim().to_owned()
+}
+
+/// Plain text of an HTML fragment (for search, summaries and page titles).
+pub fn html_to_text(html: &str) -> String {
+    let stripped = Builder::empty().clean(html).to_string();
+    // ammonia escapes text; undo the few entities it produces.
+    stripped
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_markdown_basics() {
+        let html = render_markdown("Bonjour **toi**, voir [le guide](https://example.org/g).");
+        assert_eq!(
+            html,
+            "<p>Bonjour <strong>toi</strong>, voir <a href=\"https://example.org/g\" rel=\"nofollow noopener ugc\">le guide</a>.</p>"
+        );
+    }
+
+    #[test]
+    fn headings_and_images_lose_their_markup_not_their_text() {
+        let html = render_markdown("# Titre\n\n![un chat](https://x/c.png)");
+        assert!(!html.contains("<h1"), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(html.contains("Titre"));
+    }
+
+    #[test]
+    fn raw_html_in_markdown_is_neutralised() {
+        let html = render_markdown("<script>alert(1)</script>\n\n<a href=\"javascript:alert(1)\">x</a>");
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+    }
+
+    #[test]
+    fn hostile_remote_html_is_cleaned() {
+        let vectors = [
+            "<img src=x onerror=alert(1)>",
+            "<p onclick=\"alert(1)\">hi</p>",
+            "<a href=\"javascript:alert(1)\">x</a>",
+            "<svg><script>alert(1)</script></svg>",
+            "<iframe src=\"https://evil\"></iframe>",
+            "<p style=\"background:url(javascript:alert(1))\">x</p>",
+            "<a href=\"data:text/html;base64,PHNjcmlwdD4=\">x</a>",
+            "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+            "<form action=\"https://evil\"><input name=x></form>",
+        ];
+        for vector in vectors {
+            let clean = sanitize_remote_html(vector);
+            for bad in ["<script", "onerror", "onclick", "javascript:", "<iframe", "style=", "data:", "<img", "<form", "<input"] {
+                assert!(!clean.contains(bad), "{vector} gave {clean}");
+            }
+        }
+    }
+
+    #[test]
+    fn keeps_mastodon_mentions() {
+        let html = "<p><span class=\"h-card\"><a href=\"https://m.example/@a\" class=\"u-url mention\">@<span>a</span></a></span> merci</p>";
+        let clean = sanitize_remote_html(html);
+        assert!(clean.contains("class=\"h-card\""), "{clean}");
+        assert!(clean.contains("rel=\"nofollow noopener ugc\""), "{clean}");
+    }
+
+    #[test]
+    fn text_of_html() {
+        assert_eq!(html_to_text("<p>Tom &amp; Léa</p><p>&lt;3</p>"), "Tom & Léa<3");
+    }
+}

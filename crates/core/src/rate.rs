@@ -1,0 +1,37 @@
+//! Rate limits kept in the database, so every server process sharing it counts the same events.
+
+use crate::error::{CoreError, CoreResult};
+use crate::time::{DAY_MS, Millis, now_ms};
+use crate::Db;
+
+/// How many events were recorded under `key` after `since`.
+pub async fn count_since(db: &Db, key: &str, since: Millis) -> CoreResult<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM rate_events WHERE throttle_key = $1 AND occurred_at > $2")
+        .bind(key)
+        .bind(since)
+        .fetch_one(db.pool())
+        .await?)
+}
+
+/// Records one event under `key`, and forgets events older than a day.
+pub async fn record(db: &Db, key: &str) -> CoreResult<()> {
+    let now = now_ms();
+    sqlx::query("INSERT INTO rate_events (throttle_key, occurred_at) VALUES ($1, $2)")
+        .bind(key)
+        .bind(now)
+        .execute(db.pool())
+        .await?;
+    sqlx::query("DELETE FROM rate_events WHERE occurred_at < $1")
+        .bind(now - DAY_MS)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Records an event and refuses it when `max` were already recorded in the last `window_ms`.
+pub async fn hit(db: &Db, key: &str, max: i64, window_ms: Millis) -> CoreResult<()> {
+    if count_since(db, key, now_ms() - window_ms).await? >= max {
+        return Err(CoreError::RateLimited);
+    }
+    record(db, key).await
+}

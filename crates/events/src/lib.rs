@@ -1,0 +1,1 @@
+//! Maillage events.

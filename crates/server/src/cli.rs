@@ -1,0 +1,150 @@
+//! The command line: `maillage [serve]`, `migrate`, `user create`, `config check`.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use maillage_core::accounts::{self, Role};
+use maillage_core::config::ConfigErrors;
+use maillage_core::{Config, Context, CoreError, Db};
+
+#[derive(Debug, Parser)]
+#[command(name = "maillage", version, about = "Maillage: a federated community platform for digital-inclusion hubs")]
+struct Cli {
+    /// Configuration file (default: ./maillage.toml when it exists).
+    #[arg(long, short, global = true, env = "MAILLAGE_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start the hub (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Inspect the configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an active account. Without --password-stdin a password is generated and printed.
+    Create {
+        username: String,
+        /// Give the account the admin role.
+        #[arg(long, conflicts_with = "moderator")]
+        admin: bool,
+        /// Give the account the moderator role.
+        #[arg(long)]
+        moderator: bool,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration (secrets masked) or explain what is invalid.
+    Check,
+}
+
+/// Exit code for an invalid configuration, as `sysexits`' EX_USAGE is too obscure for admins.
+const EXIT_CONFIG: u8 = 2;
+
+/// Parses the command line and runs it.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(errors) => return config_failure(&errors),
+    };
+    init_tracing(&config.log);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => crate::app::serve_forever(config).await,
+            Command::Migrate => migrate(config).await,
+            Command::User { command: UserCommand::Create { username, admin, moderator, password_stdin } } => {
+                let role = if admin { Role::Admin } else if moderator { Role::Moderator } else { Role::Member };
+                create_user(config, &username, role, password_stdin).await
+            }
+            Command::Config { command: ConfigCommand::Check } => {
+                println!("# Configuration is valid.\n{}", config.to_masked_toml());
+                Ok(())
+            }
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn config_failure(errors: &ConfigErrors) -> ExitCode {
+    eprintln!("The configuration is invalid:");
+    for issue in &errors.0 {
+        eprintln!("  - {issue}");
+    }
+    eprintln!("See docs/admin.md for every setting and its default.");
+    ExitCode::from(EXIT_CONFIG)
+}
+
+fn init_tracing(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+async fn migrate(config: Config) -> anyhow::Result<()> {
+    let db = Db::connect(&config.database_url, 1).await?;
+    db.migrate().await?;
+    db.close().await;
+    println!("Database is up to date.");
+    Ok(())
+}
+
+async fn create_user(config: Config, username: &str, role: Role, password_stdin: bool) -> anyhow::Result<()> {
+    let ctx = Context::open(config).await?;
+    let password = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\n', '\r']).to_owned()
+    } else {
+        maillage_core::token::random_token()[..20].to_owned()
+    };
+    match accounts::create_user(&ctx.db, username, &password, role).await {
+        Ok(user) => {
+            println!("Created {} '{}'.", user.role.as_str(), user.username);
+            if !password_stdin {
+                println!("Password: {password}\nSign in at {} and change it in your settings.", ctx.config.url_for("/login"));
+            }
+            ctx.db.close().await;
+            Ok(())
+        }
+        Err(CoreError::Invalid(fields)) => {
+            let reasons: Vec<String> = fields.iter().map(|f| format!("{}: {}", f.field, crate::i18n::Lang::En.text(&f.code))).collect();
+            anyhow::bail!("cannot create '{username}': {}", reasons.join("; "))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
