@@ -3,16 +3,18 @@
 use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 
+use crate::Db;
 use crate::error::{CoreError, CoreResult, Validation};
 use crate::hub::{LANGUAGES, RegistrationMode};
 use crate::markdown::render_markdown;
-use crate::text::{char_len, fold, like_contains};
+use crate::text::{char_len, fold, is_web_address, like_contains};
 use crate::time::{DAY_MS, HOUR_MS, MINUTE_MS, Millis, now_ms};
 use crate::token::{random_token, token_hash};
-use crate::Db;
 
 /// What a member may do. Checked on the server for every action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Member,
@@ -88,7 +90,11 @@ pub struct User {
 impl User {
     /// The name to show: the display name, or the username when there is none.
     pub fn shown_name(&self) -> &str {
-        if self.display_name.is_empty() { &self.username } else { &self.display_name }
+        if self.display_name.is_empty() {
+            &self.username
+        } else {
+            &self.display_name
+        }
     }
 
     pub fn has_role(&self, role: Role) -> bool {
@@ -124,7 +130,11 @@ impl UserRow {
             username: self.username,
             email: self.email,
             role: Role::parse(&self.role).unwrap_or(Role::Member),
-            status: if self.status == "active" { AccountStatus::Active } else { AccountStatus::Pending },
+            status: if self.status == "active" {
+                AccountStatus::Active
+            } else {
+                AccountStatus::Pending
+            },
             display_name: self.display_name,
             bio: self.bio,
             bio_html: self.bio_html,
@@ -157,7 +167,11 @@ async fn with_skills(db: &Db, rows: Vec<UserRow>) -> CoreResult<Vec<User>> {
     Ok(rows
         .into_iter()
         .map(|row| {
-            let skills = pairs.iter().filter(|(id, _)| *id == row.id).map(|(_, s)| s.clone()).collect();
+            let skills = pairs
+                .iter()
+                .filter(|(id, _)| *id == row.id)
+                .map(|(_, s)| s.clone())
+                .collect();
             row.into_user(skills)
         })
         .collect())
@@ -172,19 +186,23 @@ async fn load_one(db: &Db, row: Option<UserRow>) -> CoreResult<Option<User>> {
 
 /// Finds a member by id.
 pub async fn user_by_id(db: &Db, id: i64) -> CoreResult<Option<User>> {
-    let row = sqlx::query_as::<_, UserRow>(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"))
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?;
+    let row = sqlx::query_as::<_, UserRow>(&format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
     load_one(db, row).await
 }
 
 /// Finds a member by username (case-insensitive: usernames are stored in lower case).
 pub async fn user_by_username(db: &Db, username: &str) -> CoreResult<Option<User>> {
-    let row = sqlx::query_as::<_, UserRow>(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1"))
-        .bind(username.trim().to_lowercase())
-        .fetch_optional(db.pool())
-        .await?;
+    let row = sqlx::query_as::<_, UserRow>(&format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1"
+    ))
+    .bind(username.trim().to_lowercase())
+    .fetch_optional(db.pool())
+    .await?;
     load_one(db, row).await
 }
 
@@ -193,9 +211,25 @@ pub async fn user_by_username(db: &Db, username: &str) -> CoreResult<Option<User
 
 /// Usernames that name hub-level actors and routes, so no member can take them.
 const RESERVED_USERNAMES: &[&str] = &[
-    "admin", "administrator", "api", "calendar", "agenda", "events", "forum", "hub", "instance",
-    "library", "bibliotheque", "maillage", "moderator", "nodeinfo", "root", "static", "support",
-    "system", "www",
+    "admin",
+    "administrator",
+    "api",
+    "calendar",
+    "agenda",
+    "events",
+    "forum",
+    "hub",
+    "instance",
+    "library",
+    "bibliotheque",
+    "maillage",
+    "moderator",
+    "nodeinfo",
+    "root",
+    "static",
+    "support",
+    "system",
+    "www",
 ];
 
 pub const PASSWORD_MIN_CHARS: usize = 10;
@@ -222,7 +256,11 @@ pub async fn verify_password(password: &str, hash: &str) -> bool {
     tokio::task::spawn_blocking(move || {
         use argon2::password_hash::{PasswordHash, PasswordVerifier};
         PasswordHash::new(&hash)
-            .map(|parsed| argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                argon2::Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await
@@ -230,22 +268,38 @@ pub async fn verify_password(password: &str, hash: &str) -> bool {
 }
 
 fn check_password(v: &mut Validation, field: &str, password: &str) {
-    v.check(char_len(password) < PASSWORD_MIN_CHARS, field, "error.password_too_short");
-    v.check(char_len(password) > PASSWORD_MAX_CHARS, field, "error.too_long");
+    v.check(
+        char_len(password) < PASSWORD_MIN_CHARS,
+        field,
+        "error.password_too_short",
+    );
+    v.check(
+        char_len(password) > PASSWORD_MAX_CHARS,
+        field,
+        "error.too_long",
+    );
 }
 
 fn check_username(v: &mut Validation, username: &str) {
     let valid = (2..=30).contains(&username.len())
-        && username.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && username
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && !username.starts_with('_');
     v.check(!valid, "username", "error.username_invalid");
-    v.check(valid && RESERVED_USERNAMES.contains(&username), "username", "error.username_taken");
+    v.check(
+        valid && RESERVED_USERNAMES.contains(&username),
+        "username",
+        "error.username_taken",
+    );
 }
 
 fn check_email(v: &mut Validation, email: &str) {
     let plausible = email.is_empty()
         || (email.len() <= 254
-            && email.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
+            && email
+                .split_once('@')
+                .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
             && !email.contains(char::is_whitespace));
     v.check(!plausible, "email", "error.email_invalid");
 }
@@ -278,13 +332,37 @@ pub async fn register(db: &Db, mode: RegistrationMode, new: &NewAccount) -> Core
     check_username(&mut v, &username);
     check_password(&mut v, "password", &new.password);
     check_email(&mut v, new.email.trim());
-    v.check(char_len(&new.display_name) > 100, "display_name", "error.too_long");
-    v.check(char_len(&new.registration_note) > 1_000, "registration_note", "error.too_long");
-    let invitation = new.invitation.as_deref().map(str::trim).filter(|c| !c.is_empty());
-    v.check(mode == RegistrationMode::Invitation && invitation.is_none(), "invitation", "error.invitation_required");
+    v.check(
+        char_len(&new.display_name) > 100,
+        "display_name",
+        "error.too_long",
+    );
+    v.check(
+        char_len(&new.registration_note) > 1_000,
+        "registration_note",
+        "error.too_long",
+    );
+    let invitation = new
+        .invitation
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    v.check(
+        mode == RegistrationMode::Invitation && invitation.is_none(),
+        "invitation",
+        "error.invitation_required",
+    );
+    // Say "taken" together with the other errors; the unique index still decides under a race.
+    if user_by_username(db, &username).await?.is_some() {
+        v.push("username", "error.username_taken");
+    }
     v.finish()?;
 
-    let status = if mode == RegistrationMode::Approval { AccountStatus::Pending } else { AccountStatus::Active };
+    let status = if mode == RegistrationMode::Approval {
+        AccountStatus::Pending
+    } else {
+        AccountStatus::Active
+    };
     let hash = hash_password(&new.password).await?;
     let mut tx = db.pool().begin().await?;
     if mode == RegistrationMode::Invitation {
@@ -300,7 +378,17 @@ pub async fn register(db: &Db, mode: RegistrationMode, new: &NewAccount) -> Core
             return Err(CoreError::invalid("invitation", "error.invitation_invalid"));
         }
     }
-    let id = insert_user(&mut tx, &username, &new.email, &hash, Role::Member, status, &new.display_name, &new.registration_note).await?;
+    let id = insert_user(
+        &mut tx,
+        &username,
+        &new.email,
+        &hash,
+        Role::Member,
+        status,
+        &new.display_name,
+        &new.registration_note,
+    )
+    .await?;
     tx.commit().await?;
     user_by_id(db, id).await?.ok_or(CoreError::NotFound)
 }
@@ -314,7 +402,17 @@ pub async fn create_user(db: &Db, username: &str, password: &str, role: Role) ->
     v.finish()?;
     let hash = hash_password(password).await?;
     let mut tx = db.pool().begin().await?;
-    let id = insert_user(&mut tx, &username, "", &hash, role, AccountStatus::Active, "", "").await?;
+    let id = insert_user(
+        &mut tx,
+        &username,
+        "",
+        &hash,
+        role,
+        AccountStatus::Active,
+        "",
+        "",
+    )
+    .await?;
     tx.commit().await?;
     user_by_id(db, id).await?.ok_or(CoreError::NotFound)
 }
@@ -350,7 +448,9 @@ async fn insert_user(
     .await
     .map_err(CoreError::from);
     match result {
-        Err(e) if e.is_unique_violation() => Err(CoreError::invalid("username", "error.username_taken")),
+        Err(e) if e.is_unique_violation() => {
+            Err(CoreError::invalid("username", "error.username_taken"))
+        }
         other => other,
     }
 }
@@ -367,12 +467,18 @@ pub async fn pending_registrations(db: &Db) -> CoreResult<Vec<User>> {
 
 /// Approves a pending account.
 pub async fn approve_registration(db: &Db, user_id: i64) -> CoreResult<()> {
-    let done = sqlx::query("UPDATE users SET status = 'active', updated_at = $1 WHERE id = $2 AND status = 'pending'")
-        .bind(now_ms())
-        .bind(user_id)
-        .execute(db.pool())
-        .await?;
-    if done.rows_affected() == 1 { Ok(()) } else { Err(CoreError::NotFound) }
+    let done = sqlx::query(
+        "UPDATE users SET status = 'active', updated_at = $1 WHERE id = $2 AND status = 'pending'",
+    )
+    .bind(now_ms())
+    .bind(user_id)
+    .execute(db.pool())
+    .await?;
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(CoreError::NotFound)
+    }
 }
 
 /// Refuses a pending account: it is deleted, so the username is free again.
@@ -381,7 +487,11 @@ pub async fn reject_registration(db: &Db, user_id: i64) -> CoreResult<()> {
         .bind(user_id)
         .execute(db.pool())
         .await?;
-    if done.rows_affected() == 1 { Ok(()) } else { Err(CoreError::NotFound) }
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(CoreError::NotFound)
+    }
 }
 
 /// Changes a member's role (admins only; the caller checks).
@@ -392,7 +502,11 @@ pub async fn set_role(db: &Db, user_id: i64, role: Role) -> CoreResult<()> {
         .bind(user_id)
         .execute(db.pool())
         .await?;
-    if done.rows_affected() == 1 { Ok(()) } else { Err(CoreError::NotFound) }
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(CoreError::NotFound)
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -411,10 +525,24 @@ pub struct Invitation {
 }
 
 /// Creates an invitation usable `max_uses` times for `valid_days` days.
-pub async fn create_invitation(db: &Db, created_by: i64, max_uses: i64, valid_days: i64, note: &str) -> CoreResult<Invitation> {
+pub async fn create_invitation(
+    db: &Db,
+    created_by: i64,
+    max_uses: i64,
+    valid_days: i64,
+    note: &str,
+) -> CoreResult<Invitation> {
     let mut v = Validation::new();
-    v.check(!(1..=1000).contains(&max_uses), "max_uses", "error.out_of_range");
-    v.check(!(1..=365).contains(&valid_days), "valid_days", "error.out_of_range");
+    v.check(
+        !(1..=1000).contains(&max_uses),
+        "max_uses",
+        "error.out_of_range",
+    );
+    v.check(
+        !(1..=365).contains(&valid_days),
+        "valid_days",
+        "error.out_of_range",
+    );
     v.check(char_len(note) > 200, "note", "error.too_long");
     v.finish()?;
     let now = now_ms();
@@ -447,7 +575,10 @@ pub async fn active_invitations(db: &Db) -> CoreResult<Vec<Invitation>> {
 
 /// Withdraws an invitation.
 pub async fn revoke_invitation(db: &Db, id: i64) -> CoreResult<()> {
-    sqlx::query("DELETE FROM invitations WHERE id = $1").bind(id).execute(db.pool()).await?;
+    sqlx::query("DELETE FROM invitations WHERE id = $1")
+        .bind(id)
+        .execute(db.pool())
+        .await?;
     Ok(())
 }
 
@@ -470,7 +601,12 @@ const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$
 
 /// Checks a username and password. Failures are throttled per account and per client address;
 /// the error never says which of the two was wrong.
-pub async fn authenticate(db: &Db, username: &str, password: &str, client: &str) -> CoreResult<User> {
+pub async fn authenticate(
+    db: &Db,
+    username: &str,
+    password: &str,
+    client: &str,
+) -> CoreResult<User> {
     let username = username.trim().to_lowercase();
     let account_key = format!("account:{username}");
     let address_key = format!("address:{client}");
@@ -480,10 +616,11 @@ pub async fn authenticate(db: &Db, username: &str, password: &str, client: &str)
     {
         return Err(CoreError::RateLimited);
     }
-    let stored: Option<(i64, String)> = sqlx::query_as("SELECT id, password_hash FROM users WHERE username = $1")
-        .bind(&username)
-        .fetch_optional(db.pool())
-        .await?;
+    let stored: Option<(i64, String)> =
+        sqlx::query_as("SELECT id, password_hash FROM users WHERE username = $1")
+            .bind(&username)
+            .fetch_optional(db.pool())
+            .await?;
     let (id, hash) = stored.unwrap_or((0, DUMMY_HASH.to_owned()));
     if !verify_password(password, &hash).await || id == 0 {
         record_failure(db, &account_key).await?;
@@ -531,7 +668,12 @@ impl SessionKind {
 }
 
 /// Opens a session and returns its secret; only its hash is stored.
-pub async fn create_session(db: &Db, user_id: i64, kind: SessionKind, label: &str) -> CoreResult<String> {
+pub async fn create_session(
+    db: &Db,
+    user_id: i64,
+    kind: SessionKind,
+    label: &str,
+) -> CoreResult<String> {
     let token = random_token();
     let now = now_ms();
     sqlx::query(
@@ -561,7 +703,9 @@ pub async fn session_user(db: &Db, token: &str, kind: SessionKind) -> CoreResult
     .bind(now)
     .fetch_optional(db.pool())
     .await?;
-    let Some((session_id, user_id, last_seen)) = found else { return Ok(None) };
+    let Some((session_id, user_id, last_seen)) = found else {
+        return Ok(None);
+    };
     if now - last_seen > HOUR_MS {
         sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id = $3")
             .bind(now)
@@ -570,7 +714,9 @@ pub async fn session_user(db: &Db, token: &str, kind: SessionKind) -> CoreResult
             .execute(db.pool())
             .await?;
     }
-    Ok(user_by_id(db, user_id).await?.filter(|u| u.status == AccountStatus::Active))
+    Ok(user_by_id(db, user_id)
+        .await?
+        .filter(|u| u.status == AccountStatus::Active))
 }
 
 /// Ends one session (sign-out, token revocation).
@@ -583,7 +729,13 @@ pub async fn end_session(db: &Db, token: &str) -> CoreResult<()> {
 }
 
 /// Changes a password after checking the current one; every other session is closed.
-pub async fn change_password(db: &Db, user_id: i64, current: &str, new: &str, keep_token: Option<&str>) -> CoreResult<()> {
+pub async fn change_password(
+    db: &Db,
+    user_id: i64,
+    current: &str,
+    new: &str,
+    keep_token: Option<&str>,
+) -> CoreResult<()> {
     let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
         .bind(user_id)
         .fetch_optional(db.pool())
@@ -622,16 +774,24 @@ pub async fn delete_account(db: &Db, user_id: i64, password: &str) -> CoreResult
     if !verify_password(password, &hash).await {
         return Err(CoreError::invalid("password", "error.password_wrong"));
     }
-    let admins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND status = 'active' AND id <> $1")
+    let admins: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE role = 'admin' AND status = 'active' AND id <> $1",
+    )
+    .bind(user_id)
+    .fetch_one(db.pool())
+    .await?;
+    let role: String = sqlx::query_scalar("SELECT role FROM users WHERE id = $1")
         .bind(user_id)
         .fetch_one(db.pool())
         .await?;
-    let role: String = sqlx::query_scalar("SELECT role FROM users WHERE id = $1").bind(user_id).fetch_one(db.pool()).await?;
     if role == "admin" && admins == 0 {
         // A hub without an admin could never be administered again from the web.
         return Err(CoreError::invalid("password", "error.last_admin"));
     }
-    sqlx::query("DELETE FROM users WHERE id = $1").bind(user_id).execute(db.pool()).await?;
+    sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(user_id)
+        .execute(db.pool())
+        .await?;
     Ok(())
 }
 
@@ -664,7 +824,11 @@ pub struct ProfileUpdate {
 
 /// Splits a comma-separated skill list as typed in a form.
 pub fn parse_skills(text: &str) -> Vec<String> {
-    text.split([',', ';', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+    text.split([',', ';', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Saves a member's profile.
@@ -672,7 +836,12 @@ pub async fn update_profile(db: &Db, user_id: i64, update: &ProfileUpdate) -> Co
     let skills: Vec<String> = {
         let mut seen = Vec::new();
         let mut kept = Vec::new();
-        for skill in update.skills.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        for skill in update
+            .skills
+            .iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+        {
             let key = fold(skill);
             if !seen.contains(&key) {
                 seen.push(key);
@@ -682,20 +851,40 @@ pub async fn update_profile(db: &Db, user_id: i64, update: &ProfileUpdate) -> Co
         kept
     };
     let mut v = Validation::new();
-    v.check(char_len(&update.display_name) > 100, "display_name", "error.too_long");
+    v.check(
+        char_len(&update.display_name) > 100,
+        "display_name",
+        "error.too_long",
+    );
     v.check(char_len(&update.bio) > 5_000, "bio", "error.too_long");
-    v.check(char_len(&update.organisation) > 150, "organisation", "error.too_long");
-    v.check(char_len(&update.territory) > 100, "territory", "error.too_long");
+    v.check(
+        char_len(&update.organisation) > 150,
+        "organisation",
+        "error.too_long",
+    );
+    v.check(
+        char_len(&update.territory) > 100,
+        "territory",
+        "error.too_long",
+    );
     v.check(skills.len() > 20, "skills", "error.too_many");
-    v.check(skills.iter().any(|s| char_len(s) > 50), "skills", "error.too_long");
+    v.check(
+        skills.iter().any(|s| char_len(s) > 50),
+        "skills",
+        "error.too_long",
+    );
     let avatar = update.avatar_url.trim();
     v.check(
-        !avatar.is_empty() && (!avatar.starts_with("https://") && !avatar.starts_with("http://") || char_len(avatar) > 500),
+        !avatar.is_empty() && !is_web_address(avatar),
         "avatar_url",
         "error.invalid_url",
     );
     check_email(&mut v, update.email.trim());
-    v.check(!update.locale.is_empty() && !LANGUAGES.contains(&update.locale.as_str()), "locale", "error.invalid_choice");
+    v.check(
+        !update.locale.is_empty() && !LANGUAGES.contains(&update.locale.as_str()),
+        "locale",
+        "error.invalid_choice",
+    );
     v.finish()?;
 
     let username: String = sqlx::query_scalar("SELECT username FROM users WHERE id = $1")
@@ -730,7 +919,10 @@ pub async fn update_profile(db: &Db, user_id: i64, update: &ProfileUpdate) -> Co
     .bind(user_id)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("DELETE FROM user_skills WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM user_skills WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
     for skill in &skills {
         sqlx::query("INSERT INTO user_skills (user_id, skill, skill_key) VALUES ($1, $2, $3)")
             .bind(user_id)
@@ -811,7 +1003,12 @@ pub async fn directory(db: &Db, query: &DirectoryQuery) -> CoreResult<DirectoryP
         list = list.bind(b);
     }
     let rows = list.fetch_all(db.pool()).await?;
-    Ok(DirectoryPage { members: with_skills(db, rows).await?, total, page, per_page: DIRECTORY_PAGE_SIZE })
+    Ok(DirectoryPage {
+        members: with_skills(db, rows).await?,
+        total,
+        page,
+        per_page: DIRECTORY_PAGE_SIZE,
+    })
 }
 
 /// Territories members have given, for the directory's filter list.
@@ -826,5 +1023,9 @@ pub async fn known_territories(db: &Db) -> CoreResult<Vec<String>> {
 
 /// Number of active members (home page, NodeInfo).
 pub async fn count_active(db: &Db) -> CoreResult<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE status = 'active'").fetch_one(db.pool()).await?)
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE status = 'active'")
+            .fetch_one(db.pool())
+            .await?,
+    )
 }

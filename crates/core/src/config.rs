@@ -83,8 +83,14 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("MAILLAGE_PUBLIC_URL", "public_url"),
     ("MAILLAGE_DATA_DIR", "data_dir"),
     ("MAILLAGE_DATABASE_URL", "database_url"),
-    ("MAILLAGE_DATABASE_MAX_CONNECTIONS", "database_max_connections"),
-    ("MAILLAGE_FEDERATION_ALLOW_PRIVATE", "federation_allow_private"),
+    (
+        "MAILLAGE_DATABASE_MAX_CONNECTIONS",
+        "database_max_connections",
+    ),
+    (
+        "MAILLAGE_FEDERATION_ALLOW_PRIVATE",
+        "federation_allow_private",
+    ),
     ("MAILLAGE_TRUST_FORWARDED_FOR", "trust_forwarded_for"),
     ("MAILLAGE_LOG", "log"),
 ];
@@ -147,9 +153,15 @@ impl Config {
         // Raw values as (key shown in errors, text), the environment winning over the file.
         let mut raw: Vec<(&str, Option<(String, String)>)> = vec![
             ("bind", file.bind.map(|v| ("bind".into(), v))),
-            ("public_url", file.public_url.map(|v| ("public_url".into(), v))),
+            (
+                "public_url",
+                file.public_url.map(|v| ("public_url".into(), v)),
+            ),
             ("data_dir", file.data_dir.map(|v| ("data_dir".into(), v))),
-            ("database_url", file.database_url.map(|v| ("database_url".into(), v))),
+            (
+                "database_url",
+                file.database_url.map(|v| ("database_url".into(), v)),
+            ),
             (
                 "database_max_connections",
                 file.database_max_connections
@@ -162,18 +174,23 @@ impl Config {
             ),
             (
                 "trust_forwarded_for",
-                file.trust_forwarded_for.map(|v| ("trust_forwarded_for".into(), v.to_string())),
+                file.trust_forwarded_for
+                    .map(|v| ("trust_forwarded_for".into(), v.to_string())),
             ),
             ("log", file.log.map(|v| ("log".into(), v))),
         ];
         for (env_key, file_key) in ENV_KEYS {
-            if let Some((_, value)) = env.iter().find(|(k, _)| k == env_key) {
-                if let Some(slot) = raw.iter_mut().find(|(k, _)| k == file_key) {
-                    slot.1 = Some(((*env_key).to_owned(), value.clone()));
-                }
+            if let Some((_, value)) = env.iter().find(|(k, _)| k == env_key)
+                && let Some(slot) = raw.iter_mut().find(|(k, _)| k == file_key)
+            {
+                slot.1 = Some(((*env_key).to_owned(), value.clone()));
             }
         }
-        let get = |key: &str| raw.iter().find(|(k, _)| *k == key).and_then(|(_, v)| v.clone());
+        let get = |key: &str| {
+            raw.iter()
+                .find(|(k, _)| *k == key)
+                .and_then(|(_, v)| v.clone())
+        };
 
         let mut config = Config::default();
         if let Some((key, value)) = get("bind") {
@@ -219,11 +236,17 @@ impl Config {
         if let Some((key, value)) = get("database_max_connections") {
             match value.trim().parse::<u32>() {
                 Ok(n) if (1..=512).contains(&n) => config.database_max_connections = n,
-                _ => issues.push(issue(key, format!("'{value}' must be a number from 1 to 512"))),
+                _ => issues.push(issue(
+                    key,
+                    format!("'{value}' must be a number from 1 to 512"),
+                )),
             }
         }
         for (name, slot) in [
-            ("federation_allow_private", &mut config.federation_allow_private),
+            (
+                "federation_allow_private",
+                &mut config.federation_allow_private,
+            ),
             ("trust_forwarded_for", &mut config.trust_forwarded_for),
         ] {
             if let Some((key, value)) = get(name) {
@@ -297,10 +320,13 @@ fn read_file(path: &Path) -> Result<String, ConfigErrors> {
 }
 
 fn parse_public_url(value: &str) -> Result<Url, String> {
-    let url = Url::parse(value.trim())
-        .map_err(|e| format!("'{value}' is not a URL ({e}); write it like https://hub.example.org"))?;
+    let url = Url::parse(value.trim()).map_err(|e| {
+        format!("'{value}' is not a URL ({e}); write it like https://hub.example.org")
+    })?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("'{value}' must start with https:// (or http:// for local tests)"));
+        return Err(format!(
+            "'{value}' must start with https:// (or http:// for local tests)"
+        ));
     }
     if url.host_str().is_none() {
         return Err(format!("'{value}' has no host name"));
@@ -329,7 +355,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect()
     }
 
     #[test]
@@ -348,14 +377,20 @@ mod tests {
         let file = "bind = \"0.0.0.0:9000\"\ndata_dir = \"/srv/hub\"\n";
         let config = Config::from_sources(
             Some(file),
-            &env(&[("MAILLAGE_BIND", "127.0.0.1:7000"), ("MAILLAGE_PUBLIC_URL", "https://hub.example.org")]),
+            &env(&[
+                ("MAILLAGE_BIND", "127.0.0.1:7000"),
+                ("MAILLAGE_PUBLIC_URL", "https://hub.example.org"),
+            ]),
         )
         .unwrap();
         assert_eq!(config.bind.to_string(), "127.0.0.1:7000");
         assert_eq!(config.database_url, "sqlite:///srv/hub/maillage.db");
         assert!(config.is_https());
         assert_eq!(config.domain(), "hub.example.org");
-        assert_eq!(config.url_for("/u/alice"), "https://hub.example.org/u/alice");
+        assert_eq!(
+            config.url_for("/u/alice"),
+            "https://hub.example.org/u/alice"
+        );
     }
 
     #[test]
@@ -372,9 +407,17 @@ mod tests {
         let keys: Vec<_> = err.0.iter().map(|i| i.key.as_str()).collect();
         assert_eq!(
             keys,
-            ["MAILLAGE_BIND", "public_url", "MAILLAGE_DATABASE_URL", "MAILLAGE_FEDERATION_ALLOW_PRIVATE"]
+            [
+                "MAILLAGE_BIND",
+                "public_url",
+                "MAILLAGE_DATABASE_URL",
+                "MAILLAGE_FEDERATION_ALLOW_PRIVATE"
+            ]
         );
-        assert!(!err.to_string().contains("secret"), "passwords never printed: {err}");
+        assert!(
+            !err.to_string().contains("secret"),
+            "passwords never printed: {err}"
+        );
     }
 
     #[test]
@@ -387,11 +430,17 @@ mod tests {
     fn database_password_is_masked() {
         let config = Config::from_sources(
             None,
-            &env(&[("MAILLAGE_DATABASE_URL", "postgres://hub:s3cret@db.local/maillage")]),
+            &env(&[(
+                "MAILLAGE_DATABASE_URL",
+                "postgres://hub:s3cret@db.local/maillage",
+            )]),
         )
         .unwrap();
         let shown = config.to_masked_toml();
-        assert!(shown.contains("postgres://hub:***@db.local/maillage"), "{shown}");
+        assert!(
+            shown.contains("postgres://hub:***@db.local/maillage"),
+            "{shown}"
+        );
         assert!(!shown.contains("s3cret"));
     }
 }

@@ -16,7 +16,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &str, code: &str) -> FieldError {
-        FieldError { field: field.to_owned(), code: code.to_owned() }
+        FieldError {
+            field: field.to_owned(),
+            code: code.to_owned(),
+        }
     }
 }
 
@@ -75,6 +78,10 @@ impl Validation {
     }
 
     pub fn finish(self) -> CoreResult<()> {
-        if self.0.is_empty() { Ok(()) } else { Err(CoreError::Invalid(self.0)) }
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(CoreError::Invalid(self.0))
+        }
     }
 }

@@ -3,11 +3,11 @@
 use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 
+use crate::Db;
 use crate::error::{CoreResult, Validation};
 use crate::markdown::render_markdown;
-use crate::text::char_len;
+use crate::text::{char_len, is_web_address};
 use crate::time::now_ms;
-use crate::Db;
 
 /// Who may join the hub.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -108,15 +108,17 @@ impl HubIdentityUpdate {
         v.check(name.is_empty(), "name", "error.required");
         v.check(char_len(name) > 100, "name", "error.too_long");
         v.check(char_len(&self.region) > 100, "region", "error.too_long");
-        v.check(char_len(&self.description) > 5_000, "description", "error.too_long");
+        v.check(
+            char_len(&self.description) > 5_000,
+            "description",
+            "error.too_long",
+        );
         v.check(char_len(&self.contact) > 300, "contact", "error.too_long");
         v.check(char_len(&self.rules) > 20_000, "rules", "error.too_long");
         v.check(char_len(&self.terms) > 50_000, "terms", "error.too_long");
         let logo = self.logo_url.trim();
         v.check(
-            !logo.is_empty()
-                && !(logo.starts_with("https://") || logo.starts_with("http://") || logo.starts_with('/'))
-                || char_len(logo) > 500,
+            !logo.is_empty() && !is_web_address(logo),
             "logo_url",
             "error.invalid_url",
         );
@@ -125,8 +127,16 @@ impl HubIdentityUpdate {
             "registration_mode",
             "error.invalid_choice",
         );
-        v.check(!is_plausible_timezone(&self.default_timezone), "default_timezone", "error.invalid_timezone");
-        v.check(!LANGUAGES.contains(&self.default_language.as_str()), "default_language", "error.invalid_choice");
+        v.check(
+            !is_plausible_timezone(&self.default_timezone),
+            "default_timezone",
+            "error.invalid_timezone",
+        );
+        v.check(
+            !LANGUAGES.contains(&self.default_language.as_str()),
+            "default_language",
+            "error.invalid_choice",
+        );
         v.finish()
     }
 }
@@ -136,7 +146,9 @@ fn is_plausible_timezone(tz: &str) -> bool {
     tz == "UTC"
         || (tz.contains('/')
             && tz.len() <= 64
-            && tz.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+')))
+            && tz
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+')))
 }
 
 impl From<HubRow> for HubIdentity {

@@ -10,7 +10,19 @@ use pulldown_cmark::{Options, Parser, html};
 
 /// Tags that survive; Mastodon's sanitiser keeps the same set (plus `span` for its mentions).
 const ALLOWED_TAGS: &[&str] = &[
-    "p", "br", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "del", "span",
+    "p",
+    "br",
+    "a",
+    "em",
+    "strong",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "del",
+    "span",
 ];
 
 static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
@@ -18,15 +30,26 @@ static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
     builder
         .tags(ALLOWED_TAGS.iter().copied().collect::<HashSet<_>>())
         .tag_attributes(
-            [("a", ["href", "title"].into_iter().collect::<HashSet<_>>()), ("ol", ["start"].into_iter().collect())]
-                .into_iter()
-                .collect(),
+            [
+                ("a", ["href", "title"].into_iter().collect::<HashSet<_>>()),
+                ("ol", ["start"].into_iter().collect()),
+            ]
+            .into_iter()
+            .collect(),
         )
         // Mastodon marks mentions and hashtags with these classes; keep them, drop the rest.
         .allowed_classes(
             [
-                ("a", ["mention", "hashtag", "u-url"].into_iter().collect::<HashSet<_>>()),
-                ("span", ["h-card", "invisible", "ellipsis"].into_iter().collect()),
+                (
+                    "a",
+                    ["mention", "hashtag", "u-url"]
+                        .into_iter()
+                        .collect::<HashSet<_>>(),
+                ),
+                (
+                    "span",
+                    ["h-card", "invisible", "ellipsis"].into_iter().collect(),
+                ),
             ]
             .into_iter()
             .collect(),
@@ -92,7 +115,8 @@ mod tests {
 
     #[test]
     fn raw_html_in_markdown_is_neutralised() {
-        let html = render_markdown("<script>alert(1)</script>\n\n<a href=\"javascript:alert(1)\">x</a>");
+        let html =
+            render_markdown("<script>alert(1)</script>\n\n<a href=\"javascript:alert(1)\">x</a>");
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
     }
@@ -112,7 +136,18 @@ mod tests {
         ];
         for vector in vectors {
             let clean = sanitize_remote_html(vector);
-            for bad in ["<script", "onerror", "onclick", "javascript:", "<iframe", "style=", "data:", "<img", "<form", "<input"] {
+            for bad in [
+                "<script",
+                "onerror",
+                "onclick",
+                "javascript:",
+                "<iframe",
+                "style=",
+                "data:",
+                "<img",
+                "<form",
+                "<input",
+            ] {
                 assert!(!clean.contains(bad), "{vector} gave {clean}");
             }
         }
@@ -128,6 +163,9 @@ mod tests {
 
     #[test]
     fn text_of_html() {
-        assert_eq!(html_to_text("<p>Tom &amp; Léa</p><p>&lt;3</p>"), "Tom & Léa<3");
+        assert_eq!(
+            html_to_text("<p>Tom &amp; Léa</p><p>&lt;3</p>"),
+            "Tom & Léa<3"
+        );
     }
 }

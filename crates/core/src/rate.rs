@@ -1,16 +1,18 @@
 //! Rate limits kept in the database, so every server process sharing it counts the same events.
 
+use crate::Db;
 use crate::error::{CoreError, CoreResult};
 use crate::time::{DAY_MS, Millis, now_ms};
-use crate::Db;
 
 /// How many events were recorded under `key` after `since`.
 pub async fn count_since(db: &Db, key: &str, since: Millis) -> CoreResult<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM rate_events WHERE throttle_key = $1 AND occurred_at > $2")
-        .bind(key)
-        .bind(since)
-        .fetch_one(db.pool())
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM rate_events WHERE throttle_key = $1 AND occurred_at > $2",
+    )
+    .bind(key)
+    .bind(since)
+    .fetch_one(db.pool())
+    .await?)
 }
 
 /// Records one event under `key`, and forgets events older than a day.

@@ -28,6 +28,13 @@ pub fn like_contains(needle: &str) -> String {
     pattern
 }
 
+/// Whether `text` is an absolute http(s) URL of reasonable length (links to logos, avatars).
+pub fn is_web_address(text: &str) -> bool {
+    text.len() <= 500
+        && url::Url::parse(text)
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+}
+
 /// Length in characters (what a person counts), not bytes.
 pub fn char_len(text: &str) -> usize {
     text.chars().count()

@@ -27,7 +27,10 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(ctx: Context) -> AppState {
-        AppState { ctx, renderer: Arc::new(Renderer::new()) }
+        AppState {
+            ctx,
+            renderer: Arc::new(Renderer::new()),
+        }
     }
 }
 
@@ -41,19 +44,31 @@ pub fn router(state: AppState) -> Router {
         ),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "same-origin"),
-        (HeaderName::from_static("permissions-policy"), "interest-cohort=()"),
+        (
+            HeaderName::from_static("permissions-policy"),
+            "interest-cohort=()",
+        ),
     ];
     let mut app = Router::new()
         .merge(crate::web::routes())
         .merge(crate::api::routes())
         .fallback(crate::web::not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), crate::web::error_pages))
-        .layer(middleware::from_fn_with_state(state.clone(), crate::web::csrf::ensure_cookie))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::web::error_pages,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::web::csrf::ensure_cookie,
+        ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http());
     for (name, value) in security_headers {
-        app = app.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
+        app = app.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ));
     }
     app.with_state(state)
 }
@@ -86,11 +101,19 @@ pub async fn serve(ctx: Context, listener: TcpListener) -> std::io::Result<Runni
         let shutdown = async move {
             let _ = rx.await;
         };
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
             tracing::error!(error = %e, "server stopped");
         }
     });
-    Ok(RunningHub { addr, state, shutdown: Some(tx), task })
+    Ok(RunningHub {
+        addr,
+        state,
+        shutdown: Some(tx),
+        task,
+    })
 }
 
 /// `maillage serve`: runs until SIGTERM or Ctrl-C, then finishes requests in flight.

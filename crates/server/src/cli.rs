@@ -10,7 +10,11 @@ use maillage_core::config::ConfigErrors;
 use maillage_core::{Config, Context, CoreError, Db};
 
 #[derive(Debug, Parser)]
-#[command(name = "maillage", version, about = "Maillage: a federated community platform for digital-inclusion hubs")]
+#[command(
+    name = "maillage",
+    version,
+    about = "Maillage: a federated community platform for digital-inclusion hubs"
+)]
 struct Cli {
     /// Configuration file (default: ./maillage.toml when it exists).
     #[arg(long, short, global = true, env = "MAILLAGE_CONFIG")]
@@ -82,11 +86,27 @@ pub fn run() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => crate::app::serve_forever(config).await,
             Command::Migrate => migrate(config).await,
-            Command::User { command: UserCommand::Create { username, admin, moderator, password_stdin } } => {
-                let role = if admin { Role::Admin } else if moderator { Role::Moderator } else { Role::Member };
+            Command::User {
+                command:
+                    UserCommand::Create {
+                        username,
+                        admin,
+                        moderator,
+                        password_stdin,
+                    },
+            } => {
+                let role = if admin {
+                    Role::Admin
+                } else if moderator {
+                    Role::Moderator
+                } else {
+                    Role::Member
+                };
                 create_user(config, &username, role, password_stdin).await
             }
-            Command::Config { command: ConfigCommand::Check } => {
+            Command::Config {
+                command: ConfigCommand::Check,
+            } => {
                 println!("# Configuration is valid.\n{}", config.to_masked_toml());
                 Ok(())
             }
@@ -111,8 +131,12 @@ fn config_failure(errors: &ConfigErrors) -> ExitCode {
 }
 
 fn init_tracing(filter: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 async fn migrate(config: Config) -> anyhow::Result<()> {
@@ -123,7 +147,12 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn create_user(config: Config, username: &str, role: Role, password_stdin: bool) -> anyhow::Result<()> {
+async fn create_user(
+    config: Config,
+    username: &str,
+    role: Role,
+    password_stdin: bool,
+) -> anyhow::Result<()> {
     let ctx = Context::open(config).await?;
     let password = if password_stdin {
         let mut line = String::new();
@@ -136,13 +165,19 @@ async fn create_user(config: Config, username: &str, role: Role, password_stdin:
         Ok(user) => {
             println!("Created {} '{}'.", user.role.as_str(), user.username);
             if !password_stdin {
-                println!("Password: {password}\nSign in at {} and change it in your settings.", ctx.config.url_for("/login"));
+                println!(
+                    "Password: {password}\nSign in at {} and change it in your settings.",
+                    ctx.config.url_for("/login")
+                );
             }
             ctx.db.close().await;
             Ok(())
         }
         Err(CoreError::Invalid(fields)) => {
-            let reasons: Vec<String> = fields.iter().map(|f| format!("{}: {}", f.field, crate::i18n::Lang::En.text(&f.code))).collect();
+            let reasons: Vec<String> = fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, crate::i18n::Lang::En.text(&f.code)))
+                .collect();
             anyhow::bail!("cannot create '{username}': {}", reasons.join("; "))
         }
         Err(e) => Err(e.into()),

@@ -3,7 +3,9 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use maillage_core::accounts::{self, DirectoryPage, DirectoryQuery, NewAccount, ProfileUpdate, SessionKind, User};
+use maillage_core::accounts::{
+    self, DirectoryPage, DirectoryQuery, NewAccount, ProfileUpdate, SessionKind, User,
+};
 use maillage_core::hub::{self, HubIdentity};
 use maillage_core::rate;
 use maillage_core::time::HOUR_MS;
@@ -33,11 +35,18 @@ pub async fn hub_identity(State(state): State<AppState>) -> Result<Json<HubIdent
         (status = 422, body = ApiErrorBody), (status = 429, body = ApiErrorBody),
     )
 )]
-pub async fn register(State(state): State<AppState>, ClientAddress(client): ClientAddress, ApiJson(new): ApiJson<NewAccount>) -> Result<(StatusCode, Json<User>), ApiError> {
+pub async fn register(
+    State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
+    ApiJson(new): ApiJson<NewAccount>,
+) -> Result<(StatusCode, Json<User>), ApiError> {
     let db = &state.ctx.db;
     rate::hit(db, &format!("signup:{client}"), 10, HOUR_MS).await?;
     let mode = hub::identity(db).await?.registration_mode;
-    Ok((StatusCode::CREATED, Json(accounts::register(db, mode, &new).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(accounts::register(db, mode, &new).await?),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -60,7 +69,11 @@ pub struct TokenResponse {
     post, path = "/api/v1/tokens", tag = "accounts", request_body = TokenRequest,
     responses((status = 201, body = TokenResponse), (status = 401, body = ApiErrorBody), (status = 429, body = ApiErrorBody))
 )]
-pub async fn create_token(State(state): State<AppState>, ClientAddress(client): ClientAddress, ApiJson(request): ApiJson<TokenRequest>) -> Result<(StatusCode, Json<TokenResponse>), ApiError> {
+pub async fn create_token(
+    State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
+    ApiJson(request): ApiJson<TokenRequest>,
+) -> Result<(StatusCode, Json<TokenResponse>), ApiError> {
     let db = &state.ctx.db;
     let user = accounts::authenticate(db, &request.username, &request.password, &client).await?;
     let token = accounts::create_session(db, user.id, SessionKind::Api, &request.label).await?;
@@ -68,7 +81,10 @@ pub async fn create_token(State(state): State<AppState>, ClientAddress(client): 
 }
 
 #[utoipa::path(delete, path = "/api/v1/tokens/current", tag = "accounts", security(("token" = [])), responses((status = 204)))]
-pub async fn revoke_token(State(state): State<AppState>, me: ApiUser) -> Result<StatusCode, ApiError> {
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    me: ApiUser,
+) -> Result<StatusCode, ApiError> {
     accounts::end_session(&state.ctx.db, &me.token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -76,11 +92,18 @@ pub async fn revoke_token(State(state): State<AppState>, me: ApiUser) -> Result<
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts", security(("token" = [])), responses((status = 200, body = Me), (status = 401, body = ApiErrorBody)))]
 pub async fn me(me: ApiUser) -> Json<Me> {
     let email = me.user.email.clone();
-    Json(Me { user: me.user, email })
+    Json(Me {
+        user: me.user,
+        email,
+    })
 }
 
 #[utoipa::path(put, path = "/api/v1/me/profile", tag = "accounts", security(("token" = [])), request_body = ProfileUpdate, responses((status = 200, body = Me), (status = 422, body = ApiErrorBody)))]
-pub async fn update_profile(State(state): State<AppState>, me: ApiUser, ApiJson(update): ApiJson<ProfileUpdate>) -> Result<Json<Me>, ApiError> {
+pub async fn update_profile(
+    State(state): State<AppState>,
+    me: ApiUser,
+    ApiJson(update): ApiJson<ProfileUpdate>,
+) -> Result<Json<Me>, ApiError> {
     let user = accounts::update_profile(&state.ctx.db, me.user.id, &update).await?;
     let email = user.email.clone();
     Ok(Json(Me { user, email }))
@@ -93,8 +116,19 @@ pub struct PasswordChange {
 }
 
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "accounts", security(("token" = [])), request_body = PasswordChange, responses((status = 204), (status = 422, body = ApiErrorBody)))]
-pub async fn change_password(State(state): State<AppState>, me: ApiUser, ApiJson(change): ApiJson<PasswordChange>) -> Result<StatusCode, ApiError> {
-    accounts::change_password(&state.ctx.db, me.user.id, &change.current_password, &change.new_password, Some(&me.token)).await?;
+pub async fn change_password(
+    State(state): State<AppState>,
+    me: ApiUser,
+    ApiJson(change): ApiJson<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    accounts::change_password(
+        &state.ctx.db,
+        me.user.id,
+        &change.current_password,
+        &change.new_password,
+        Some(&me.token),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -104,18 +138,28 @@ pub struct AccountDeletion {
 }
 
 #[utoipa::path(delete, path = "/api/v1/me", tag = "accounts", security(("token" = [])), request_body = AccountDeletion, responses((status = 204), (status = 422, body = ApiErrorBody)))]
-pub async fn delete_me(State(state): State<AppState>, me: ApiUser, ApiJson(deletion): ApiJson<AccountDeletion>) -> Result<StatusCode, ApiError> {
+pub async fn delete_me(
+    State(state): State<AppState>,
+    me: ApiUser,
+    ApiJson(deletion): ApiJson<AccountDeletion>,
+) -> Result<StatusCode, ApiError> {
     accounts::delete_account(&state.ctx.db, me.user.id, &deletion.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(get, path = "/api/v1/members", tag = "members", params(DirectoryQuery), responses((status = 200, body = DirectoryPage)))]
-pub async fn directory(State(state): State<AppState>, Query(query): Query<DirectoryQuery>) -> Result<Json<DirectoryPage>, ApiError> {
+pub async fn directory(
+    State(state): State<AppState>,
+    Query(query): Query<DirectoryQuery>,
+) -> Result<Json<DirectoryPage>, ApiError> {
     Ok(Json(accounts::directory(&state.ctx.db, &query).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/members/{username}", tag = "members", params(("username" = String, Path)), responses((status = 200, body = User), (status = 404, body = ApiErrorBody)))]
-pub async fn member(State(state): State<AppState>, Path(username): Path<String>) -> Result<Json<User>, ApiError> {
+pub async fn member(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+) -> Result<Json<User>, ApiError> {
     accounts::user_by_username(&state.ctx.db, &username)
         .await?
         .filter(|u| u.status == accounts::AccountStatus::Active)

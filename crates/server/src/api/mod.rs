@@ -46,7 +46,10 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
     }
 }
 
@@ -79,7 +82,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn routes() -> Router<AppState> {
     let (router, document) = api_router().split_for_parts();
     let document = Arc::new(document);
-    router.route("/api/openapi.json", get(move || async move { Json(document.as_ref().clone()) }))
+    router.route(
+        "/api/openapi.json",
+        get(move || async move { Json(document.as_ref().clone()) }),
+    )
 }
 
 /// An API error: a stable code, an English message, and the refused fields.
@@ -109,7 +115,12 @@ pub struct ApiError {
 
 impl ApiError {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into(), fields: Vec::new() }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            fields: Vec::new(),
+        }
     }
 
     pub fn not_found() -> ApiError {
@@ -125,17 +136,44 @@ impl From<CoreError> for ApiError {
     fn from(error: CoreError) -> ApiError {
         match error {
             CoreError::NotFound => ApiError::not_found(),
-            CoreError::Unauthorized => ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "wrong credentials or token"),
-            CoreError::Forbidden => ApiError::new(StatusCode::FORBIDDEN, "forbidden", "your role does not allow this"),
-            CoreError::RateLimited => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many attempts; try again later"),
-            CoreError::Invalid(fields) => ApiError { fields, ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "some fields are invalid") },
+            CoreError::Unauthorized => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "wrong credentials or token",
+            ),
+            CoreError::Forbidden => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "your role does not allow this",
+            ),
+            CoreError::RateLimited => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "too many attempts; try again later",
+            ),
+            CoreError::Invalid(fields) => ApiError {
+                fields,
+                ..ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid",
+                    "some fields are invalid",
+                )
+            },
             CoreError::Database(e) => {
                 tracing::error!(error = %e, "database error");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error",
+                )
             }
             CoreError::Internal(e) => {
                 tracing::error!(error = %e, "internal error");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error",
+                )
             }
         }
     }
@@ -149,12 +187,19 @@ impl IntoResponse for ApiError {
             fields: self
                 .fields
                 .into_iter()
-                .map(|f| ApiFieldError { message: Lang::En.text(&f.code), field: f.field, code: f.code })
+                .map(|f| ApiFieldError {
+                    message: Lang::En.text(&f.code),
+                    field: f.field,
+                    code: f.code,
+                })
                 .collect(),
         };
         let mut response = (self.status, Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
         }
         response
     }
@@ -170,11 +215,17 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
         match Json::<T>::from_request(request, state).await {
             Ok(Json(value)) => Ok(ApiJson(value)),
             Err(rejection) => Err(match rejection {
-                JsonRejection::MissingJsonContentType(_) => {
-                    ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "bad_request", "send Content-Type: application/json")
-                }
+                JsonRejection::MissingJsonContentType(_) => ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "bad_request",
+                    "send Content-Type: application/json",
+                ),
                 JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the body is too large")
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "too_large",
+                        "the body is too large",
+                    )
                 }
                 other => ApiError::bad_request(other.body_text()),
             }),
@@ -190,25 +241,41 @@ pub struct ApiUser {
 
 impl ApiUser {
     pub fn require(&self, role: Role) -> Result<&User, ApiError> {
-        if self.user.has_role(role) { Ok(&self.user) } else { Err(CoreError::Forbidden.into()) }
+        if self.user.has_role(role) {
+            Ok(&self.user)
+        } else {
+            Err(CoreError::Forbidden.into())
+        }
     }
 }
 
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
-            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "send Authorization: Bearer TOKEN"))?;
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "send Authorization: Bearer TOKEN",
+                )
+            })?;
         let user = maillage_core::accounts::session_user(&state.ctx.db, token, SessionKind::Api)
             .await?
             .ok_or_else(|| ApiError::from(CoreError::Unauthorized))?;
-        Ok(ApiUser { user, token: token.to_owned() })
+        Ok(ApiUser {
+            user,
+            token: token.to_owned(),
+        })
     }
 }
 
@@ -218,7 +285,14 @@ pub struct ClientAddress(pub String);
 impl FromRequestParts<AppState> for ClientAddress {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress(crate::web::client_address(state, &parts.headers, parts.extensions.get::<ConnectInfo<SocketAddr>>())))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(crate::web::client_address(
+            state,
+            &parts.headers,
+            parts.extensions.get::<ConnectInfo<SocketAddr>>(),
+        )))
     }
 }

@@ -14,25 +14,50 @@ use crate::web::csrf::CsrfForm;
 use crate::web::pages::auth::EmptyForm;
 use crate::web::{PageError, Viewer};
 
-pub async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+pub async fn dashboard(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
     viewer.require_role(Role::Admin)?;
     let pending = accounts::pending_registrations(&state.ctx.db).await?.len();
     Ok(viewer.render(&state, "admin.html", context! { pending => pending }))
 }
 
-pub async fn registrations(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+pub async fn registrations(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
     viewer.require_role(Role::Admin)?;
-    let pending = accounts::pending_registrations(&state.ctx.db).await?;
-    Ok(viewer.render(&state, "admin_registrations.html", context! { pending => pending }))
+    // The public view of a member hides what they wrote to the admins; show it here.
+    let pending: Vec<_> = accounts::pending_registrations(&state.ctx.db)
+        .await?
+        .into_iter()
+        .map(|u| context! { id => u.id, username => &u.username, display_name => &u.display_name, email => &u.email, registration_note => &u.registration_note, created_at => u.created_at })
+        .collect();
+    Ok(viewer.render(
+        &state,
+        "admin_registrations.html",
+        context! { pending => pending },
+    ))
 }
 
-pub async fn approve(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>, CsrfForm(_): CsrfForm<EmptyForm>) -> Result<Response, PageError> {
+pub async fn approve(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> Result<Response, PageError> {
     viewer.require_role(Role::Admin)?;
     accounts::approve_registration(&state.ctx.db, id).await?;
     Ok(Redirect::to("/admin/registrations").into_response())
 }
 
-pub async fn reject(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>, CsrfForm(_): CsrfForm<EmptyForm>) -> Result<Response, PageError> {
+pub async fn reject(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> Result<Response, PageError> {
     viewer.require_role(Role::Admin)?;
     accounts::reject_registration(&state.ctx.db, id).await?;
     Ok(Redirect::to("/admin/registrations").into_response())
@@ -43,13 +68,25 @@ pub struct SavedQuery {
     saved: Option<String>,
 }
 
-pub async fn hub_page(State(state): State<AppState>, viewer: Viewer, Query(query): Query<SavedQuery>) -> Result<Response, PageError> {
+pub async fn hub_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<SavedQuery>,
+) -> Result<Response, PageError> {
     viewer.require_role(Role::Admin)?;
     let form = viewer.hub.clone();
-    Ok(viewer.render(&state, "admin_hub.html", context! { form => form, errors => context! {}, saved => query.saved.is_some() }))
+    Ok(viewer.render(
+        &state,
+        "admin_hub.html",
+        context! { form => form, errors => context! {}, saved => query.saved.is_some() },
+    ))
 }
 
-pub async fn save_hub(State(state): State<AppState>, viewer: Viewer, CsrfForm(form): CsrfForm<HubIdentityUpdate>) -> Result<Response, PageError> {
+pub async fn save_hub(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<HubIdentityUpdate>,
+) -> Result<Response, PageError> {
     viewer.require_role(Role::Admin)?;
     match hub::update_identity(&state.ctx.db, &form).await {
         Ok(_) => Ok(Redirect::to("/admin/hub?saved=1").into_response()),
@@ -59,13 +96,21 @@ pub async fn save_hub(State(state): State<AppState>, viewer: Viewer, CsrfForm(fo
                 contact => form.contact, rules => form.rules, terms => form.terms, registration_mode => form.registration_mode,
                 default_timezone => form.default_timezone, default_language => form.default_language,
             };
-            Ok(viewer.render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, "admin_hub.html", context! { form => echo, errors => viewer.field_errors(&errors), saved => false }))
+            Ok(viewer.render_status(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "admin_hub.html",
+                context! { form => echo, errors => viewer.field_errors(&errors), saved => false },
+            ))
         }
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn invitations(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+pub async fn invitations(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
     viewer.require_role(Role::Admin)?;
     let list = accounts::active_invitations(&state.ctx.db).await?;
     Ok(viewer.render(&state, "admin_invitations.html", context! { invitations => list, errors => context! {}, signup_url => state.ctx.config.url_for("/signup?invite=") }))
@@ -79,11 +124,17 @@ pub struct InvitationForm {
     note: String,
 }
 
-pub async fn create_invitation(State(state): State<AppState>, viewer: Viewer, CsrfForm(form): CsrfForm<InvitationForm>) -> Result<Response, PageError> {
+pub async fn create_invitation(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<InvitationForm>,
+) -> Result<Response, PageError> {
     let admin = viewer.require_role(Role::Admin)?;
     let max_uses = form.max_uses.trim().parse().unwrap_or(0);
     let valid_days = form.valid_days.trim().parse().unwrap_or(0);
-    match accounts::create_invitation(&state.ctx.db, admin.id, max_uses, valid_days, &form.note).await {
+    match accounts::create_invitation(&state.ctx.db, admin.id, max_uses, valid_days, &form.note)
+        .await
+    {
         Ok(_) => Ok(Redirect::to("/admin/invitations").into_response()),
         Err(CoreError::Invalid(errors)) => {
             let list = accounts::active_invitations(&state.ctx.db).await?;
@@ -98,16 +149,29 @@ pub async fn create_invitation(State(state): State<AppState>, viewer: Viewer, Cs
     }
 }
 
-pub async fn revoke_invitation(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>, CsrfForm(_): CsrfForm<EmptyForm>) -> Result<Response, PageError> {
+pub async fn revoke_invitation(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> Result<Response, PageError> {
     viewer.require_role(Role::Admin)?;
     accounts::revoke_invitation(&state.ctx.db, id).await?;
     Ok(Redirect::to("/admin/invitations").into_response())
 }
 
-pub async fn members(State(state): State<AppState>, viewer: Viewer, Query(query): Query<DirectoryQuery>) -> Result<Response, PageError> {
+pub async fn members(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<DirectoryQuery>,
+) -> Result<Response, PageError> {
     viewer.require_role(Role::Admin)?;
     let page = accounts::directory(&state.ctx.db, &query).await?;
-    Ok(viewer.render(&state, "admin_members.html", context! { members => page.members, total => page.total, q => query.q }))
+    Ok(viewer.render(
+        &state,
+        "admin_members.html",
+        context! { members => page.members, total => page.total, q => query.q },
+    ))
 }
 
 #[derive(Deserialize)]
@@ -115,7 +179,12 @@ pub struct RoleForm {
     role: String,
 }
 
-pub async fn set_role(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>, CsrfForm(form): CsrfForm<RoleForm>) -> Result<Response, PageError> {
+pub async fn set_role(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<RoleForm>,
+) -> Result<Response, PageError> {
     let admin = viewer.require_role(Role::Admin)?;
     let role = Role::parse(&form.role).ok_or(PageError::BadRequest)?;
     if admin.id == id && role != Role::Admin {

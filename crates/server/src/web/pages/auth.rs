@@ -19,12 +19,20 @@ pub struct SignupQuery {
     invite: Option<String>,
 }
 
-pub async fn signup_page(State(state): State<AppState>, viewer: Viewer, Query(query): Query<SignupQuery>) -> Response {
+pub async fn signup_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<SignupQuery>,
+) -> Response {
     let form = context! {
         username => "", display_name => "", email => "", registration_note => "",
         invitation => query.invite.unwrap_or_default(),
     };
-    viewer.render(&state, "signup.html", context! { form => form, errors => context! {} })
+    viewer.render(
+        &state,
+        "signup.html",
+        context! { form => form, errors => context! {} },
+    )
 }
 
 #[derive(Deserialize)]
@@ -46,7 +54,12 @@ pub struct SignupForm {
 /// Sign-ups per address and hour, against bots filling the admin's approval queue.
 const SIGNUPS_PER_ADDRESS_PER_HOUR: i64 = 10;
 
-pub async fn signup(State(state): State<AppState>, viewer: Viewer, jar: CookieJar, CsrfForm(form): CsrfForm<SignupForm>) -> Result<Response, PageError> {
+pub async fn signup(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    jar: CookieJar,
+    CsrfForm(form): CsrfForm<SignupForm>,
+) -> Result<Response, PageError> {
     let db = &state.ctx.db;
     let new = NewAccount {
         username: form.username.clone(),
@@ -62,12 +75,30 @@ pub async fn signup(State(state): State<AppState>, viewer: Viewer, jar: CookieJa
     };
     let has_rules = !viewer.hub.rules.is_empty();
     if has_rules && form.accept_rules.is_none() {
-        let errors = viewer.field_errors(&[maillage_core::FieldError::new("accept_rules", "error.accept_rules")]);
-        return Ok(viewer.render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, "signup.html", context! { form => echo, errors => errors }));
+        let errors = viewer.field_errors(&[maillage_core::FieldError::new(
+            "accept_rules",
+            "error.accept_rules",
+        )]);
+        return Ok(viewer.render_status(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "signup.html",
+            context! { form => echo, errors => errors },
+        ));
     }
-    rate::hit(db, &format!("signup:{}", viewer.client), SIGNUPS_PER_ADDRESS_PER_HOUR, HOUR_MS).await?;
+    rate::hit(
+        db,
+        &format!("signup:{}", viewer.client),
+        SIGNUPS_PER_ADDRESS_PER_HOUR,
+        HOUR_MS,
+    )
+    .await?;
     match accounts::register(db, viewer.hub.registration_mode, &new).await {
-        Ok(user) if user.status == AccountStatus::Pending => Ok(viewer.render(&state, "signup_pending.html", context! { username => user.username })),
+        Ok(user) if user.status == AccountStatus::Pending => Ok(viewer.render(
+            &state,
+            "signup_pending.html",
+            context! { username => user.username },
+        )),
         Ok(user) => {
             let token = accounts::create_session(db, user.id, SessionKind::Browser, "").await?;
             let jar = jar.add(cookie(&state, SESSION_COOKIE, &token, Some(30)));
@@ -75,7 +106,12 @@ pub async fn signup(State(state): State<AppState>, viewer: Viewer, jar: CookieJa
         }
         Err(CoreError::Invalid(errors)) => {
             let errors = viewer.field_errors(&errors);
-            Ok(viewer.render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, "signup.html", context! { form => echo, errors => errors }))
+            Ok(viewer.render_status(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "signup.html",
+                context! { form => echo, errors => errors },
+            ))
         }
         Err(e) => Err(e.into()),
     }
@@ -86,7 +122,11 @@ pub struct LoginQuery {
     next: Option<String>,
 }
 
-pub async fn login_page(State(state): State<AppState>, viewer: Viewer, Query(query): Query<LoginQuery>) -> Response {
+pub async fn login_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<LoginQuery>,
+) -> Response {
     viewer.render(&state, "login.html", context! { next => safe_next(query.next.as_deref()), username => "", error => None::<String> })
 }
 
@@ -97,11 +137,21 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-pub async fn login(State(state): State<AppState>, viewer: Viewer, jar: CookieJar, CsrfForm(form): CsrfForm<LoginForm>) -> Result<Response, PageError> {
+pub async fn login(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    jar: CookieJar,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> Result<Response, PageError> {
     let db = &state.ctx.db;
     let next = safe_next(form.next.as_deref());
     let failed = |key: &str, status: StatusCode| {
-        viewer.render_status(&state, status, "login.html", context! { next => &next, username => &form.username, error => viewer.lang.text(key) })
+        viewer.render_status(
+            &state,
+            status,
+            "login.html",
+            context! { next => &next, username => &form.username, error => viewer.lang.text(key) },
+        )
     };
     match accounts::authenticate(db, &form.username, &form.password, &viewer.client).await {
         Ok(user) => {
@@ -115,7 +165,9 @@ pub async fn login(State(state): State<AppState>, viewer: Viewer, jar: CookieJar
         }
         // One message for an unknown account and a wrong password.
         Err(CoreError::Unauthorized) => Ok(failed("login.failed", StatusCode::UNAUTHORIZED)),
-        Err(CoreError::RateLimited) => Ok(failed("error.rate_limited", StatusCode::TOO_MANY_REQUESTS)),
+        Err(CoreError::RateLimited) => {
+            Ok(failed("error.rate_limited", StatusCode::TOO_MANY_REQUESTS))
+        }
         Err(CoreError::Invalid(_)) => Ok(failed("error.account_pending", StatusCode::FORBIDDEN)),
         Err(e) => Err(e.into()),
     }
@@ -124,7 +176,12 @@ pub async fn login(State(state): State<AppState>, viewer: Viewer, jar: CookieJar
 #[derive(Deserialize)]
 pub struct EmptyForm {}
 
-pub async fn logout(State(state): State<AppState>, viewer: Viewer, jar: CookieJar, CsrfForm(_): CsrfForm<EmptyForm>) -> Result<Response, PageError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    jar: CookieJar,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> Result<Response, PageError> {
     if let Some(token) = &viewer.session_token {
         accounts::end_session(&state.ctx.db, token).await?;
     }

@@ -28,7 +28,11 @@ pub async fn health(State(state): State<AppState>) -> Response {
         Ok(_) => (axum::http::StatusCode::OK, "ok").into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "health check: database unavailable");
-            (axum::http::StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "database unavailable",
+            )
+                .into_response()
         }
     }
 }
@@ -37,7 +41,10 @@ pub const STYLESHEET: &str = include_str!("../../../../../frontend/static/style.
 
 pub async fn stylesheet() -> Response {
     (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=86400")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
         STYLESHEET,
     )
         .into_response()
@@ -50,7 +57,11 @@ pub struct LanguageForm {
 }
 
 /// Switches the interface language for this browser (members can also save it in settings).
-pub async fn set_language(State(state): State<AppState>, jar: CookieJar, CsrfForm(form): CsrfForm<LanguageForm>) -> Result<Response, PageError> {
+pub async fn set_language(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    CsrfForm(form): CsrfForm<LanguageForm>,
+) -> Result<Response, PageError> {
     let lang = Lang::parse(&form.lang).ok_or(PageError::BadRequest)?;
     let jar = jar.add(cookie(&state, LANG_COOKIE, lang.code(), Some(365)));
     Ok((jar, Redirect::to(&safe_next(form.next.as_deref()))).into_response())

@@ -8,7 +8,11 @@ use minijinja::context;
 use crate::AppState;
 use crate::web::{PageError, Viewer};
 
-pub async fn directory(State(state): State<AppState>, viewer: Viewer, Query(query): Query<DirectoryQuery>) -> Result<Response, PageError> {
+pub async fn directory(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<DirectoryQuery>,
+) -> Result<Response, PageError> {
     let db = &state.ctx.db;
     let page = accounts::directory(db, &query).await?;
     let territories = accounts::known_territories(db).await?;
@@ -27,7 +31,11 @@ pub async fn directory(State(state): State<AppState>, viewer: Viewer, Query(quer
     ))
 }
 
-pub async fn profile(State(state): State<AppState>, viewer: Viewer, Path(username): Path<String>) -> Result<Response, PageError> {
+pub async fn profile(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(username): Path<String>,
+) -> Result<Response, PageError> {
     let member = accounts::user_by_username(&state.ctx.db, &username)
         .await?
         .filter(|u| u.status == AccountStatus::Active)

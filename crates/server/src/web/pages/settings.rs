@@ -27,7 +27,11 @@ fn profile_form(user: &accounts::User) -> Value {
     }
 }
 
-pub async fn settings_page(State(state): State<AppState>, viewer: Viewer, Query(query): Query<SettingsQuery>) -> Result<Response, PageError> {
+pub async fn settings_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<SettingsQuery>,
+) -> Result<Response, PageError> {
     let user = viewer.require_user()?;
     Ok(viewer.render(
         &state,
@@ -59,7 +63,11 @@ pub struct ProfileForm {
     locale: String,
 }
 
-pub async fn save_profile(State(state): State<AppState>, viewer: Viewer, CsrfForm(form): CsrfForm<ProfileForm>) -> Result<Response, PageError> {
+pub async fn save_profile(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<ProfileForm>,
+) -> Result<Response, PageError> {
     let user = viewer.require_user()?;
     let update = ProfileUpdate {
         display_name: form.display_name.clone(),
@@ -96,7 +104,11 @@ pub struct PasswordForm {
     new_password: String,
 }
 
-pub async fn change_password(State(state): State<AppState>, viewer: Viewer, CsrfForm(form): CsrfForm<PasswordForm>) -> Result<Response, PageError> {
+pub async fn change_password(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> Result<Response, PageError> {
     let user = viewer.require_user()?;
     match accounts::change_password(&state.ctx.db, user.id, &form.current_password, &form.new_password, viewer.session_token.as_deref()).await {
         Ok(()) => Ok(Redirect::to("/settings?saved=password").into_response()),
@@ -110,9 +122,16 @@ pub async fn change_password(State(state): State<AppState>, viewer: Viewer, Csrf
     }
 }
 
-pub async fn delete_page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+pub async fn delete_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
     viewer.require_user()?;
-    Ok(viewer.render(&state, "delete_account.html", context! { errors => context! {} }))
+    Ok(viewer.render(
+        &state,
+        "delete_account.html",
+        context! { errors => context! {} },
+    ))
 }
 
 #[derive(Deserialize)]
@@ -120,7 +139,12 @@ pub struct DeleteForm {
     password: String,
 }
 
-pub async fn delete_account(State(state): State<AppState>, viewer: Viewer, jar: CookieJar, CsrfForm(form): CsrfForm<DeleteForm>) -> Result<Response, PageError> {
+pub async fn delete_account(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    jar: CookieJar,
+    CsrfForm(form): CsrfForm<DeleteForm>,
+) -> Result<Response, PageError> {
     let user = viewer.require_user()?;
     match accounts::delete_account(&state.ctx.db, user.id, &form.password).await {
         Ok(()) => {
