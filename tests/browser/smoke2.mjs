@@ -1,0 +1,17 @@
+import { chromium } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless','--no-sandbox','--disable-gpu','--disable-quic','--no-first-run','--disable-background-networking','--disable-component-update','--disable-sync'] });
+console.log(browser.version());
+const ctx = await browser.newContext({ javaScriptEnabled: false, locale: 'fr-FR' });
+await ctx.route('**/*', r => r.continue());
+const page = await ctx.newPage();
+const done = [];
+page.on('requestfinished', r => done.push(r.sizes().then(s => [r.url(), r.resourceType(), s])));
+page.on('request', r => console.log('req', r.url()));
+await page.goto('http://127.0.0.1:18731/');
+await page.waitForLoadState('networkidle');
+console.log(await Promise.all(done));
+console.log(await page.evaluate(() => document.documentElement.lang));
+const res = await new AxeBuilder({ page }).withTags(['wcag2a']).analyze();
+console.log('axe ok', res.passes.length, res.violations.length);
+await browser.close();
