@@ -12,18 +12,12 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|e| e == "html"))
         .collect();
     names.sort();
-    let mut code = String::from(
-        "/// Every template, by file name.\npub const TEMPLATES: &[(&str, &str)] = &[\n",
-    );
+    let mut code = String::from("/// Every template, by file name.\npub const TEMPLATES: &[(&str, &str)] = &[\n");
     for path in names {
         println!("cargo:rerun-if-changed={}", path.display());
         let name = path.file_name().unwrap().to_string_lossy();
-        writeln!(
-            code,
-            "    ({name:?}, include_str!({:?})),",
-            path.canonicalize().unwrap().display().to_string()
-        )
-        .unwrap();
+        writeln!(code, "    ({name:?}, include_str!({:?})),", path.canonicalize().unwrap().display().to_string())
+            .unwrap();
     }
     code.push_str("];\n");
     let out = Path::new(&std::env::var("OUT_DIR").unwrap()).join("templates.rs");

@@ -12,9 +12,7 @@ use crate::time::{DAY_MS, HOUR_MS, MINUTE_MS, Millis, now_ms};
 use crate::token::{random_token, token_hash};
 
 /// What a member may do. Checked on the server for every action.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Member,
@@ -90,11 +88,7 @@ pub struct User {
 impl User {
     /// The name to show: the display name, or the username when there is none.
     pub fn shown_name(&self) -> &str {
-        if self.display_name.is_empty() {
-            &self.username
-        } else {
-            &self.display_name
-        }
+        if self.display_name.is_empty() { &self.username } else { &self.display_name }
     }
 
     pub fn has_role(&self, role: Role) -> bool {
@@ -130,11 +124,7 @@ impl UserRow {
             username: self.username,
             email: self.email,
             role: Role::parse(&self.role).unwrap_or(Role::Member),
-            status: if self.status == "active" {
-                AccountStatus::Active
-            } else {
-                AccountStatus::Pending
-            },
+            status: if self.status == "active" { AccountStatus::Active } else { AccountStatus::Pending },
             display_name: self.display_name,
             bio: self.bio,
             bio_html: self.bio_html,
@@ -167,11 +157,7 @@ async fn with_skills(db: &Db, rows: Vec<UserRow>) -> CoreResult<Vec<User>> {
     Ok(rows
         .into_iter()
         .map(|row| {
-            let skills = pairs
-                .iter()
-                .filter(|(id, _)| *id == row.id)
-                .map(|(_, s)| s.clone())
-                .collect();
+            let skills = pairs.iter().filter(|(id, _)| *id == row.id).map(|(_, s)| s.clone()).collect();
             row.into_user(skills)
         })
         .collect())
@@ -186,23 +172,19 @@ async fn load_one(db: &Db, row: Option<UserRow>) -> CoreResult<Option<User>> {
 
 /// Finds a member by id.
 pub async fn user_by_id(db: &Db, id: i64) -> CoreResult<Option<User>> {
-    let row = sqlx::query_as::<_, UserRow>(&format!(
-        "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(db.pool())
-    .await?;
+    let row = sqlx::query_as::<_, UserRow>(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
     load_one(db, row).await
 }
 
 /// Finds a member by username (case-insensitive: usernames are stored in lower case).
 pub async fn user_by_username(db: &Db, username: &str) -> CoreResult<Option<User>> {
-    let row = sqlx::query_as::<_, UserRow>(&format!(
-        "SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1"
-    ))
-    .bind(username.trim().to_lowercase())
-    .fetch_optional(db.pool())
-    .await?;
+    let row = sqlx::query_as::<_, UserRow>(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1"))
+        .bind(username.trim().to_lowercase())
+        .fetch_optional(db.pool())
+        .await?;
     load_one(db, row).await
 }
 
@@ -256,11 +238,7 @@ pub async fn verify_password(password: &str, hash: &str) -> bool {
     tokio::task::spawn_blocking(move || {
         use argon2::password_hash::{PasswordHash, PasswordVerifier};
         PasswordHash::new(&hash)
-            .map(|parsed| {
-                argon2::Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
+            .map(|parsed| argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
             .unwrap_or(false)
     })
     .await
@@ -268,38 +246,22 @@ pub async fn verify_password(password: &str, hash: &str) -> bool {
 }
 
 fn check_password(v: &mut Validation, field: &str, password: &str) {
-    v.check(
-        char_len(password) < PASSWORD_MIN_CHARS,
-        field,
-        "error.password_too_short",
-    );
-    v.check(
-        char_len(password) > PASSWORD_MAX_CHARS,
-        field,
-        "error.too_long",
-    );
+    v.check(char_len(password) < PASSWORD_MIN_CHARS, field, "error.password_too_short");
+    v.check(char_len(password) > PASSWORD_MAX_CHARS, field, "error.too_long");
 }
 
 fn check_username(v: &mut Validation, username: &str) {
     let valid = (2..=30).contains(&username.len())
-        && username
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && username.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && !username.starts_with('_');
     v.check(!valid, "username", "error.username_invalid");
-    v.check(
-        valid && RESERVED_USERNAMES.contains(&username),
-        "username",
-        "error.username_taken",
-    );
+    v.check(valid && RESERVED_USERNAMES.contains(&username), "username", "error.username_taken");
 }
 
 fn check_email(v: &mut Validation, email: &str) {
     let plausible = email.is_empty()
         || (email.len() <= 254
-            && email
-                .split_once('@')
-                .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
+            && email.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
             && !email.contains(char::is_whitespace));
     v.check(!plausible, "email", "error.email_invalid");
 }
@@ -332,37 +294,17 @@ pub async fn register(db: &Db, mode: RegistrationMode, new: &NewAccount) -> Core
     check_username(&mut v, &username);
     check_password(&mut v, "password", &new.password);
     check_email(&mut v, new.email.trim());
-    v.check(
-        char_len(&new.display_name) > 100,
-        "display_name",
-        "error.too_long",
-    );
-    v.check(
-        char_len(&new.registration_note) > 1_000,
-        "registration_note",
-        "error.too_long",
-    );
-    let invitation = new
-        .invitation
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty());
-    v.check(
-        mode == RegistrationMode::Invitation && invitation.is_none(),
-        "invitation",
-        "error.invitation_required",
-    );
+    v.check(char_len(&new.display_name) > 100, "display_name", "error.too_long");
+    v.check(char_len(&new.registration_note) > 1_000, "registration_note", "error.too_long");
+    let invitation = new.invitation.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    v.check(mode == RegistrationMode::Invitation && invitation.is_none(), "invitation", "error.invitation_required");
     // Say "taken" together with the other errors; the unique index still decides under a race.
     if user_by_username(db, &username).await?.is_some() {
         v.push("username", "error.username_taken");
     }
     v.finish()?;
 
-    let status = if mode == RegistrationMode::Approval {
-        AccountStatus::Pending
-    } else {
-        AccountStatus::Active
-    };
+    let status = if mode == RegistrationMode::Approval { AccountStatus::Pending } else { AccountStatus::Active };
     let hash = hash_password(&new.password).await?;
     let mut tx = db.pool().begin().await?;
     if mode == RegistrationMode::Invitation {
@@ -402,17 +344,7 @@ pub async fn create_user(db: &Db, username: &str, password: &str, role: Role) ->
     v.finish()?;
     let hash = hash_password(password).await?;
     let mut tx = db.pool().begin().await?;
-    let id = insert_user(
-        &mut tx,
-        &username,
-        "",
-        &hash,
-        role,
-        AccountStatus::Active,
-        "",
-        "",
-    )
-    .await?;
+    let id = insert_user(&mut tx, &username, "", &hash, role, AccountStatus::Active, "", "").await?;
     tx.commit().await?;
     user_by_id(db, id).await?.ok_or(CoreError::NotFound)
 }
@@ -448,9 +380,7 @@ async fn insert_user(
     .await
     .map_err(CoreError::from);
     match result {
-        Err(e) if e.is_unique_violation() => {
-            Err(CoreError::invalid("username", "error.username_taken"))
-        }
+        Err(e) if e.is_unique_violation() => Err(CoreError::invalid("username", "error.username_taken")),
         other => other,
     }
 }
@@ -467,31 +397,19 @@ pub async fn pending_registrations(db: &Db) -> CoreResult<Vec<User>> {
 
 /// Approves a pending account.
 pub async fn approve_registration(db: &Db, user_id: i64) -> CoreResult<()> {
-    let done = sqlx::query(
-        "UPDATE users SET status = 'active', updated_at = $1 WHERE id = $2 AND status = 'pending'",
-    )
-    .bind(now_ms())
-    .bind(user_id)
-    .execute(db.pool())
-    .await?;
-    if done.rows_affected() == 1 {
-        Ok(())
-    } else {
-        Err(CoreError::NotFound)
-    }
+    let done = sqlx::query("UPDATE users SET status = 'active', updated_at = $1 WHERE id = $2 AND status = 'pending'")
+        .bind(now_ms())
+        .bind(user_id)
+        .execute(db.pool())
+        .await?;
+    if done.rows_affected() == 1 { Ok(()) } else { Err(CoreError::NotFound) }
 }
 
 /// Refuses a pending account: it is deleted, so the username is free again.
 pub async fn reject_registration(db: &Db, user_id: i64) -> CoreResult<()> {
-    let done = sqlx::query("DELETE FROM users WHERE id = $1 AND status = 'pending'")
-        .bind(user_id)
-        .execute(db.pool())
-        .await?;
-    if done.rows_affected() == 1 {
-        Ok(())
-    } else {
-        Err(CoreError::NotFound)
-    }
+    let done =
+        sqlx::query("DELETE FROM users WHERE id = $1 AND status = 'pending'").bind(user_id).execute(db.pool()).await?;
+    if done.rows_affected() == 1 { Ok(()) } else { Err(CoreError::NotFound) }
 }
 
 /// Changes a member's role (admins only; the caller checks).
@@ -502,11 +420,7 @@ pub async fn set_role(db: &Db, user_id: i64, role: Role) -> CoreResult<()> {
         .bind(user_id)
         .execute(db.pool())
         .await?;
-    if done.rows_affected() == 1 {
-        Ok(())
-    } else {
-        Err(CoreError::NotFound)
-    }
+    if done.rows_affected() == 1 { Ok(()) } else { Err(CoreError::NotFound) }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -533,16 +447,8 @@ pub async fn create_invitation(
     note: &str,
 ) -> CoreResult<Invitation> {
     let mut v = Validation::new();
-    v.check(
-        !(1..=1000).contains(&max_uses),
-        "max_uses",
-        "error.out_of_range",
-    );
-    v.check(
-        !(1..=365).contains(&valid_days),
-        "valid_days",
-        "error.out_of_range",
-    );
+    v.check(!(1..=1000).contains(&max_uses), "max_uses", "error.out_of_range");
+    v.check(!(1..=365).contains(&valid_days), "valid_days", "error.out_of_range");
     v.check(char_len(note) > 200, "note", "error.too_long");
     v.finish()?;
     let now = now_ms();
@@ -575,10 +481,7 @@ pub async fn active_invitations(db: &Db) -> CoreResult<Vec<Invitation>> {
 
 /// Withdraws an invitation.
 pub async fn revoke_invitation(db: &Db, id: i64) -> CoreResult<()> {
-    sqlx::query("DELETE FROM invitations WHERE id = $1")
-        .bind(id)
-        .execute(db.pool())
-        .await?;
+    sqlx::query("DELETE FROM invitations WHERE id = $1").bind(id).execute(db.pool()).await?;
     Ok(())
 }
 
@@ -597,16 +500,12 @@ pub const BROWSER_SESSION_MS: Millis = 30 * DAY_MS;
 pub const API_TOKEN_MS: Millis = 365 * DAY_MS;
 
 /// A dummy argon2id hash, verified when the username is unknown, so both cases take as long.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$K0Y2eIwU2+0pvsZ9uDXAIRtXrxpwwvM6e6dsCPcO1Ss";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$K0Y2eIwU2+0pvsZ9uDXAIRtXrxpwwvM6e6dsCPcO1Ss";
 
 /// Checks a username and password. Failures are throttled per account and per client address;
 /// the error never says which of the two was wrong.
-pub async fn authenticate(
-    db: &Db,
-    username: &str,
-    password: &str,
-    client: &str,
-) -> CoreResult<User> {
+pub async fn authenticate(db: &Db, username: &str, password: &str, client: &str) -> CoreResult<User> {
     let username = username.trim().to_lowercase();
     let account_key = format!("account:{username}");
     let address_key = format!("address:{client}");
@@ -616,11 +515,10 @@ pub async fn authenticate(
     {
         return Err(CoreError::RateLimited);
     }
-    let stored: Option<(i64, String)> =
-        sqlx::query_as("SELECT id, password_hash FROM users WHERE username = $1")
-            .bind(&username)
-            .fetch_optional(db.pool())
-            .await?;
+    let stored: Option<(i64, String)> = sqlx::query_as("SELECT id, password_hash FROM users WHERE username = $1")
+        .bind(&username)
+        .fetch_optional(db.pool())
+        .await?;
     let (id, hash) = stored.unwrap_or((0, DUMMY_HASH.to_owned()));
     if !verify_password(password, &hash).await || id == 0 {
         record_failure(db, &account_key).await?;
@@ -668,12 +566,7 @@ impl SessionKind {
 }
 
 /// Opens a session and returns its secret; only its hash is stored.
-pub async fn create_session(
-    db: &Db,
-    user_id: i64,
-    kind: SessionKind,
-    label: &str,
-) -> CoreResult<String> {
+pub async fn create_session(db: &Db, user_id: i64, kind: SessionKind, label: &str) -> CoreResult<String> {
     let token = random_token();
     let now = now_ms();
     sqlx::query(
@@ -714,17 +607,12 @@ pub async fn session_user(db: &Db, token: &str, kind: SessionKind) -> CoreResult
             .execute(db.pool())
             .await?;
     }
-    Ok(user_by_id(db, user_id)
-        .await?
-        .filter(|u| u.status == AccountStatus::Active))
+    Ok(user_by_id(db, user_id).await?.filter(|u| u.status == AccountStatus::Active))
 }
 
 /// Ends one session (sign-out, token revocation).
 pub async fn end_session(db: &Db, token: &str) -> CoreResult<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-        .bind(token_hash(token))
-        .execute(db.pool())
-        .await?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash(token)).execute(db.pool()).await?;
     Ok(())
 }
 
@@ -774,24 +662,18 @@ pub async fn delete_account(db: &Db, user_id: i64, password: &str) -> CoreResult
     if !verify_password(password, &hash).await {
         return Err(CoreError::invalid("password", "error.password_wrong"));
     }
-    let admins: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM users WHERE role = 'admin' AND status = 'active' AND id <> $1",
-    )
-    .bind(user_id)
-    .fetch_one(db.pool())
-    .await?;
-    let role: String = sqlx::query_scalar("SELECT role FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_one(db.pool())
-        .await?;
+    let admins: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND status = 'active' AND id <> $1")
+            .bind(user_id)
+            .fetch_one(db.pool())
+            .await?;
+    let role: String =
+        sqlx::query_scalar("SELECT role FROM users WHERE id = $1").bind(user_id).fetch_one(db.pool()).await?;
     if role == "admin" && admins == 0 {
         // A hub without an admin could never be administered again from the web.
         return Err(CoreError::invalid("password", "error.last_admin"));
     }
-    sqlx::query("DELETE FROM users WHERE id = $1")
-        .bind(user_id)
-        .execute(db.pool())
-        .await?;
+    sqlx::query("DELETE FROM users WHERE id = $1").bind(user_id).execute(db.pool()).await?;
     Ok(())
 }
 
@@ -824,11 +706,7 @@ pub struct ProfileUpdate {
 
 /// Splits a comma-separated skill list as typed in a form.
 pub fn parse_skills(text: &str) -> Vec<String> {
-    text.split([',', ';', '\n'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
+    text.split([',', ';', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 
 /// Saves a member's profile.
@@ -836,12 +714,7 @@ pub async fn update_profile(db: &Db, user_id: i64, update: &ProfileUpdate) -> Co
     let skills: Vec<String> = {
         let mut seen = Vec::new();
         let mut kept = Vec::new();
-        for skill in update
-            .skills
-            .iter()
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
-        {
+        for skill in update.skills.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
             let key = fold(skill);
             if !seen.contains(&key) {
                 seen.push(key);
@@ -851,34 +724,14 @@ pub async fn update_profile(db: &Db, user_id: i64, update: &ProfileUpdate) -> Co
         kept
     };
     let mut v = Validation::new();
-    v.check(
-        char_len(&update.display_name) > 100,
-        "display_name",
-        "error.too_long",
-    );
+    v.check(char_len(&update.display_name) > 100, "display_name", "error.too_long");
     v.check(char_len(&update.bio) > 5_000, "bio", "error.too_long");
-    v.check(
-        char_len(&update.organisation) > 150,
-        "organisation",
-        "error.too_long",
-    );
-    v.check(
-        char_len(&update.territory) > 100,
-        "territory",
-        "error.too_long",
-    );
+    v.check(char_len(&update.organisation) > 150, "organisation", "error.too_long");
+    v.check(char_len(&update.territory) > 100, "territory", "error.too_long");
     v.check(skills.len() > 20, "skills", "error.too_many");
-    v.check(
-        skills.iter().any(|s| char_len(s) > 50),
-        "skills",
-        "error.too_long",
-    );
+    v.check(skills.iter().any(|s| char_len(s) > 50), "skills", "error.too_long");
     let avatar = update.avatar_url.trim();
-    v.check(
-        !avatar.is_empty() && !is_web_address(avatar),
-        "avatar_url",
-        "error.invalid_url",
-    );
+    v.check(!avatar.is_empty() && !is_web_address(avatar), "avatar_url", "error.invalid_url");
     check_email(&mut v, update.email.trim());
     v.check(
         !update.locale.is_empty() && !LANGUAGES.contains(&update.locale.as_str()),
@@ -919,10 +772,7 @@ pub async fn update_profile(db: &Db, user_id: i64, update: &ProfileUpdate) -> Co
     .bind(user_id)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("DELETE FROM user_skills WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query("DELETE FROM user_skills WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
     for skill in &skills {
         sqlx::query("INSERT INTO user_skills (user_id, skill, skill_key) VALUES ($1, $2, $3)")
             .bind(user_id)
@@ -1003,12 +853,7 @@ pub async fn directory(db: &Db, query: &DirectoryQuery) -> CoreResult<DirectoryP
         list = list.bind(b);
     }
     let rows = list.fetch_all(db.pool()).await?;
-    Ok(DirectoryPage {
-        members: with_skills(db, rows).await?,
-        total,
-        page,
-        per_page: DIRECTORY_PAGE_SIZE,
-    })
+    Ok(DirectoryPage { members: with_skills(db, rows).await?, total, page, per_page: DIRECTORY_PAGE_SIZE })
 }
 
 /// Territories members have given, for the directory's filter list.
@@ -1023,9 +868,5 @@ pub async fn known_territories(db: &Db) -> CoreResult<Vec<String>> {
 
 /// Number of active members (home page, NodeInfo).
 pub async fn count_active(db: &Db) -> CoreResult<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE status = 'active'")
-            .fetch_one(db.pool())
-            .await?,
-    )
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE status = 'active'").fetch_one(db.pool()).await?)
 }

@@ -83,14 +83,8 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("MAILLAGE_PUBLIC_URL", "public_url"),
     ("MAILLAGE_DATA_DIR", "data_dir"),
     ("MAILLAGE_DATABASE_URL", "database_url"),
-    (
-        "MAILLAGE_DATABASE_MAX_CONNECTIONS",
-        "database_max_connections",
-    ),
-    (
-        "MAILLAGE_FEDERATION_ALLOW_PRIVATE",
-        "federation_allow_private",
-    ),
+    ("MAILLAGE_DATABASE_MAX_CONNECTIONS", "database_max_connections"),
+    ("MAILLAGE_FEDERATION_ALLOW_PRIVATE", "federation_allow_private"),
     ("MAILLAGE_TRUST_FORWARDED_FOR", "trust_forwarded_for"),
     ("MAILLAGE_LOG", "log"),
 ];
@@ -125,26 +119,18 @@ impl Config {
         let env: Vec<(String, String)> = std::env::vars().collect();
         let text = match file {
             Some(path) => Some(read_file(path)?),
-            None if Path::new(DEFAULT_CONFIG_FILE).exists() => {
-                Some(read_file(Path::new(DEFAULT_CONFIG_FILE))?)
-            }
+            None if Path::new(DEFAULT_CONFIG_FILE).exists() => Some(read_file(Path::new(DEFAULT_CONFIG_FILE))?),
             None => None,
         };
         Config::from_sources(text.as_deref(), &env)
     }
 
     /// Builds a configuration from the file's text (if any) and environment pairs.
-    pub fn from_sources(
-        file_text: Option<&str>,
-        env: &[(String, String)],
-    ) -> Result<Config, ConfigErrors> {
+    pub fn from_sources(file_text: Option<&str>, env: &[(String, String)]) -> Result<Config, ConfigErrors> {
         let mut issues = Vec::new();
         let file: FileConfig = match file_text {
             Some(text) => toml::from_str(text).unwrap_or_else(|e| {
-                issues.push(ConfigIssue {
-                    key: "maillage.toml".into(),
-                    message: e.message().to_owned(),
-                });
+                issues.push(ConfigIssue { key: "maillage.toml".into(), message: e.message().to_owned() });
                 FileConfig::default()
             }),
             None => FileConfig::default(),
@@ -153,30 +139,18 @@ impl Config {
         // Raw values as (key shown in errors, text), the environment winning over the file.
         let mut raw: Vec<(&str, Option<(String, String)>)> = vec![
             ("bind", file.bind.map(|v| ("bind".into(), v))),
-            (
-                "public_url",
-                file.public_url.map(|v| ("public_url".into(), v)),
-            ),
+            ("public_url", file.public_url.map(|v| ("public_url".into(), v))),
             ("data_dir", file.data_dir.map(|v| ("data_dir".into(), v))),
-            (
-                "database_url",
-                file.database_url.map(|v| ("database_url".into(), v)),
-            ),
+            ("database_url", file.database_url.map(|v| ("database_url".into(), v))),
             (
                 "database_max_connections",
-                file.database_max_connections
-                    .map(|v| ("database_max_connections".into(), v.to_string())),
+                file.database_max_connections.map(|v| ("database_max_connections".into(), v.to_string())),
             ),
             (
                 "federation_allow_private",
-                file.federation_allow_private
-                    .map(|v| ("federation_allow_private".into(), v.to_string())),
+                file.federation_allow_private.map(|v| ("federation_allow_private".into(), v.to_string())),
             ),
-            (
-                "trust_forwarded_for",
-                file.trust_forwarded_for
-                    .map(|v| ("trust_forwarded_for".into(), v.to_string())),
-            ),
+            ("trust_forwarded_for", file.trust_forwarded_for.map(|v| ("trust_forwarded_for".into(), v.to_string()))),
             ("log", file.log.map(|v| ("log".into(), v))),
         ];
         for (env_key, file_key) in ENV_KEYS {
@@ -186,20 +160,15 @@ impl Config {
                 slot.1 = Some(((*env_key).to_owned(), value.clone()));
             }
         }
-        let get = |key: &str| {
-            raw.iter()
-                .find(|(k, _)| *k == key)
-                .and_then(|(_, v)| v.clone())
-        };
+        let get = |key: &str| raw.iter().find(|(k, _)| *k == key).and_then(|(_, v)| v.clone());
 
         let mut config = Config::default();
         if let Some((key, value)) = get("bind") {
             match value.trim().parse::<SocketAddr>() {
                 Ok(addr) => config.bind = addr,
-                Err(_) => issues.push(issue(
-                    key,
-                    format!("'{value}' is not an address and port, such as 127.0.0.1:8080"),
-                )),
+                Err(_) => {
+                    issues.push(issue(key, format!("'{value}' is not an address and port, such as 127.0.0.1:8080")))
+                }
             }
         }
         if let Some((key, value)) = get("public_url") {
@@ -218,35 +187,23 @@ impl Config {
         }
         if let Some((key, value)) = get("database_url") {
             let value = value.trim();
-            if value.starts_with("sqlite:")
-                || value.starts_with("postgres://")
-                || value.starts_with("postgresql://")
-            {
+            if value.starts_with("sqlite:") || value.starts_with("postgres://") || value.starts_with("postgresql://") {
                 config.database_url = value.to_owned();
             } else {
                 issues.push(issue(
                     key,
-                    format!(
-                        "'{}' must start with sqlite:// or postgres://",
-                        mask_database_url(value)
-                    ),
+                    format!("'{}' must start with sqlite:// or postgres://", mask_database_url(value)),
                 ));
             }
         }
         if let Some((key, value)) = get("database_max_connections") {
             match value.trim().parse::<u32>() {
                 Ok(n) if (1..=512).contains(&n) => config.database_max_connections = n,
-                _ => issues.push(issue(
-                    key,
-                    format!("'{value}' must be a number from 1 to 512"),
-                )),
+                _ => issues.push(issue(key, format!("'{value}' must be a number from 1 to 512"))),
             }
         }
         for (name, slot) in [
-            (
-                "federation_allow_private",
-                &mut config.federation_allow_private,
-            ),
+            ("federation_allow_private", &mut config.federation_allow_private),
             ("trust_forwarded_for", &mut config.trust_forwarded_for),
         ] {
             if let Some((key, value)) = get(name) {
@@ -261,11 +218,7 @@ impl Config {
             config.log = value;
         }
 
-        if issues.is_empty() {
-            Ok(config)
-        } else {
-            Err(ConfigErrors(issues))
-        }
+        if issues.is_empty() { Ok(config) } else { Err(ConfigErrors(issues)) }
     }
 
     /// The effective configuration as TOML, with the database password masked.
@@ -312,29 +265,21 @@ fn issue(key: String, message: String) -> ConfigIssue {
 
 fn read_file(path: &Path) -> Result<String, ConfigErrors> {
     std::fs::read_to_string(path).map_err(|e| {
-        ConfigErrors(vec![issue(
-            path.display().to_string(),
-            format!("cannot read the configuration file: {e}"),
-        )])
+        ConfigErrors(vec![issue(path.display().to_string(), format!("cannot read the configuration file: {e}"))])
     })
 }
 
 fn parse_public_url(value: &str) -> Result<Url, String> {
-    let url = Url::parse(value.trim()).map_err(|e| {
-        format!("'{value}' is not a URL ({e}); write it like https://hub.example.org")
-    })?;
+    let url = Url::parse(value.trim())
+        .map_err(|e| format!("'{value}' is not a URL ({e}); write it like https://hub.example.org"))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!(
-            "'{value}' must start with https:// (or http:// for local tests)"
-        ));
+        return Err(format!("'{value}' must start with https:// (or http:// for local tests)"));
     }
     if url.host_str().is_none() {
         return Err(format!("'{value}' has no host name"));
     }
     if url.path() != "/" || url.query().is_some() {
-        return Err(format!(
-            "'{value}' must be the site's root, without a path (a hub cannot live under a sub-path)"
-        ));
+        return Err(format!("'{value}' must be the site's root, without a path (a hub cannot live under a sub-path)"));
     }
     Ok(url)
 }
@@ -355,10 +300,7 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).into(), (*v).into()))
-            .collect()
+        pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect()
     }
 
     #[test]
@@ -377,20 +319,14 @@ mod tests {
         let file = "bind = \"0.0.0.0:9000\"\ndata_dir = \"/srv/hub\"\n";
         let config = Config::from_sources(
             Some(file),
-            &env(&[
-                ("MAILLAGE_BIND", "127.0.0.1:7000"),
-                ("MAILLAGE_PUBLIC_URL", "https://hub.example.org"),
-            ]),
+            &env(&[("MAILLAGE_BIND", "127.0.0.1:7000"), ("MAILLAGE_PUBLIC_URL", "https://hub.example.org")]),
         )
         .unwrap();
         assert_eq!(config.bind.to_string(), "127.0.0.1:7000");
         assert_eq!(config.database_url, "sqlite:///srv/hub/maillage.db");
         assert!(config.is_https());
         assert_eq!(config.domain(), "hub.example.org");
-        assert_eq!(
-            config.url_for("/u/alice"),
-            "https://hub.example.org/u/alice"
-        );
+        assert_eq!(config.url_for("/u/alice"), "https://hub.example.org/u/alice");
     }
 
     #[test]
@@ -405,19 +341,8 @@ mod tests {
         )
         .unwrap_err();
         let keys: Vec<_> = err.0.iter().map(|i| i.key.as_str()).collect();
-        assert_eq!(
-            keys,
-            [
-                "MAILLAGE_BIND",
-                "public_url",
-                "MAILLAGE_DATABASE_URL",
-                "MAILLAGE_FEDERATION_ALLOW_PRIVATE"
-            ]
-        );
-        assert!(
-            !err.to_string().contains("secret"),
-            "passwords never printed: {err}"
-        );
+        assert_eq!(keys, ["MAILLAGE_BIND", "public_url", "MAILLAGE_DATABASE_URL", "MAILLAGE_FEDERATION_ALLOW_PRIVATE"]);
+        assert!(!err.to_string().contains("secret"), "passwords never printed: {err}");
     }
 
     #[test]
@@ -428,19 +353,11 @@ mod tests {
 
     #[test]
     fn database_password_is_masked() {
-        let config = Config::from_sources(
-            None,
-            &env(&[(
-                "MAILLAGE_DATABASE_URL",
-                "postgres://hub:s3cret@db.local/maillage",
-            )]),
-        )
-        .unwrap();
+        let config =
+            Config::from_sources(None, &env(&[("MAILLAGE_DATABASE_URL", "postgres://hub:s3cret@db.local/maillage")]))
+                .unwrap();
         let shown = config.to_masked_toml();
-        assert!(
-            shown.contains("postgres://hub:***@db.local/maillage"),
-            "{shown}"
-        );
+        assert!(shown.contains("postgres://hub:***@db.local/maillage"), "{shown}");
         assert!(!shown.contains("s3cret"));
     }
 }

@@ -19,9 +19,6 @@ impl Context {
     pub async fn open(config: Config) -> Result<Context, DbError> {
         let db = Db::connect(&config.database_url, config.database_max_connections).await?;
         db.migrate().await?;
-        Ok(Context {
-            config: Arc::new(config),
-            db,
-        })
+        Ok(Context { config: Arc::new(config), db })
     }
 }

@@ -34,10 +34,7 @@ pub enum DbError {
     #[error("unsupported database URL '{0}': use sqlite://PATH or postgres://USER@HOST/DB")]
     Unsupported(String),
     #[error("cannot create the data directory {path}: {source}")]
-    DataDir {
-        path: String,
-        source: std::io::Error,
-    },
+    DataDir { path: String, source: std::io::Error },
     #[error("cannot connect to the database at {url}: {source}")]
     Connect { url: String, source: sqlx::Error },
     #[error("database migration failed: {0}")]
@@ -66,23 +63,17 @@ impl Db {
         } else {
             return Err(DbError::Unsupported(masked));
         };
-        let options = AnyConnectOptions::from_str(&url).map_err(|source| DbError::Connect {
-            url: masked.clone(),
-            source,
-        })?;
+        let options =
+            AnyConnectOptions::from_str(&url).map_err(|source| DbError::Connect { url: masked.clone(), source })?;
         // One direct attempt first: the pool would retry a refused connection until its timeout,
         // and an admin with a wrong URL deserves the error at once.
         sqlx::AnyConnection::connect_with(&options)
             .await
-            .map_err(|source| DbError::Connect {
-                url: masked.clone(),
-                source,
-            })?
+            .map_err(|source| DbError::Connect { url: masked.clone(), source })?
             .close()
             .await?;
-        let mut pool_options = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(15));
+        let mut pool_options =
+            AnyPoolOptions::new().max_connections(max_connections).acquire_timeout(Duration::from_secs(15));
         if engine == Engine::Sqlite {
             pool_options = pool_options.after_connect(|conn, _| {
                 Box::pin(async move {
@@ -94,13 +85,8 @@ impl Db {
                 })
             });
         }
-        let pool = pool_options
-            .connect_with(options)
-            .await
-            .map_err(|source| DbError::Connect {
-                url: masked,
-                source,
-            })?;
+        let pool =
+            pool_options.connect_with(options).await.map_err(|source| DbError::Connect { url: masked, source })?;
         if engine == Engine::Sqlite {
             // WAL lets readers work while one writer writes; it is a property of the file.
             pool.execute("PRAGMA journal_mode = WAL").await?;
@@ -119,10 +105,7 @@ impl Db {
 
     /// Checks that the database answers (health checks).
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query_scalar::<_, i64>("SELECT 1")
-            .fetch_one(&self.pool)
-            .await
-            .map(|_| ())
+        sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&self.pool).await.map(|_| ())
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -148,14 +131,8 @@ fn sqlite_url(rest: &str) -> Result<String, DbError> {
             "sqlite:{rest} (an in-memory database would lose everything on restart)"
         )));
     }
-    if let Some(dir) = Path::new(path)
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(dir).map_err(|source| DbError::DataDir {
-            path: dir.display().to_string(),
-            source,
-        })?;
+    if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| DbError::DataDir { path: dir.display().to_string(), source })?;
     }
     let query = if query.contains("mode=") {
         query.to_owned()

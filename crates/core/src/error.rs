@@ -16,10 +16,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &str, code: &str) -> FieldError {
-        FieldError {
-            field: field.to_owned(),
-            code: code.to_owned(),
-        }
+        FieldError { field: field.to_owned(), code: code.to_owned() }
     }
 }
 
@@ -78,10 +75,6 @@ impl Validation {
     }
 
     pub fn finish(self) -> CoreResult<()> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(CoreError::Invalid(self.0))
-        }
+        if self.0.is_empty() { Ok(()) } else { Err(CoreError::Invalid(self.0)) }
     }
 }

@@ -108,35 +108,19 @@ impl HubIdentityUpdate {
         v.check(name.is_empty(), "name", "error.required");
         v.check(char_len(name) > 100, "name", "error.too_long");
         v.check(char_len(&self.region) > 100, "region", "error.too_long");
-        v.check(
-            char_len(&self.description) > 5_000,
-            "description",
-            "error.too_long",
-        );
+        v.check(char_len(&self.description) > 5_000, "description", "error.too_long");
         v.check(char_len(&self.contact) > 300, "contact", "error.too_long");
         v.check(char_len(&self.rules) > 20_000, "rules", "error.too_long");
         v.check(char_len(&self.terms) > 50_000, "terms", "error.too_long");
         let logo = self.logo_url.trim();
-        v.check(
-            !logo.is_empty() && !is_web_address(logo),
-            "logo_url",
-            "error.invalid_url",
-        );
+        v.check(!logo.is_empty() && !is_web_address(logo), "logo_url", "error.invalid_url");
         v.check(
             RegistrationMode::parse(&self.registration_mode).is_none(),
             "registration_mode",
             "error.invalid_choice",
         );
-        v.check(
-            !is_plausible_timezone(&self.default_timezone),
-            "default_timezone",
-            "error.invalid_timezone",
-        );
-        v.check(
-            !LANGUAGES.contains(&self.default_language.as_str()),
-            "default_language",
-            "error.invalid_choice",
-        );
+        v.check(!is_plausible_timezone(&self.default_timezone), "default_timezone", "error.invalid_timezone");
+        v.check(!LANGUAGES.contains(&self.default_language.as_str()), "default_language", "error.invalid_choice");
         v.finish()
     }
 }
@@ -146,9 +130,7 @@ fn is_plausible_timezone(tz: &str) -> bool {
     tz == "UTC"
         || (tz.contains('/')
             && tz.len() <= 64
-            && tz
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+')))
+            && tz.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+')))
 }
 
 impl From<HubRow> for HubIdentity {
@@ -164,8 +146,7 @@ impl From<HubRow> for HubIdentity {
             contact: row.contact,
             rules: row.rules,
             terms: row.terms,
-            registration_mode: RegistrationMode::parse(&row.registration_mode)
-                .unwrap_or(RegistrationMode::Approval),
+            registration_mode: RegistrationMode::parse(&row.registration_mode).unwrap_or(RegistrationMode::Approval),
             default_timezone: row.default_timezone,
             default_language: row.default_language,
             updated_at: row.updated_at,

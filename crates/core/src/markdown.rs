@@ -9,47 +9,23 @@ use ammonia::Builder;
 use pulldown_cmark::{Options, Parser, html};
 
 /// Tags that survive; Mastodon's sanitiser keeps the same set (plus `span` for its mentions).
-const ALLOWED_TAGS: &[&str] = &[
-    "p",
-    "br",
-    "a",
-    "em",
-    "strong",
-    "code",
-    "pre",
-    "blockquote",
-    "ul",
-    "ol",
-    "li",
-    "del",
-    "span",
-];
+const ALLOWED_TAGS: &[&str] =
+    &["p", "br", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "del", "span"];
 
 static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
     let mut builder = Builder::empty();
     builder
         .tags(ALLOWED_TAGS.iter().copied().collect::<HashSet<_>>())
         .tag_attributes(
-            [
-                ("a", ["href", "title"].into_iter().collect::<HashSet<_>>()),
-                ("ol", ["start"].into_iter().collect()),
-            ]
-            .into_iter()
-            .collect(),
+            [("a", ["href", "title"].into_iter().collect::<HashSet<_>>()), ("ol", ["start"].into_iter().collect())]
+                .into_iter()
+                .collect(),
         )
         // Mastodon marks mentions and hashtags with these classes; keep them, drop the rest.
         .allowed_classes(
             [
-                (
-                    "a",
-                    ["mention", "hashtag", "u-url"]
-                        .into_iter()
-                        .collect::<HashSet<_>>(),
-                ),
-                (
-                    "span",
-                    ["h-card", "invisible", "ellipsis"].into_iter().collect(),
-                ),
+                ("a", ["mention", "hashtag", "u-url"].into_iter().collect::<HashSet<_>>()),
+                ("span", ["h-card", "invisible", "ellipsis"].into_iter().collect()),
             ]
             .into_iter()
             .collect(),
@@ -115,8 +91,7 @@ mod tests {
 
     #[test]
     fn raw_html_in_markdown_is_neutralised() {
-        let html =
-            render_markdown("<script>alert(1)</script>\n\n<a href=\"javascript:alert(1)\">x</a>");
+        let html = render_markdown("<script>alert(1)</script>\n\n<a href=\"javascript:alert(1)\">x</a>");
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
     }
@@ -163,9 +138,6 @@ mod tests {
 
     #[test]
     fn text_of_html() {
-        assert_eq!(
-            html_to_text("<p>Tom &amp; Léa</p><p>&lt;3</p>"),
-            "Tom & Léa<3"
-        );
+        assert_eq!(html_to_text("<p>Tom &amp; Léa</p><p>&lt;3</p>"), "Tom & Léa<3");
     }
 }

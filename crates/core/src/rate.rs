@@ -6,13 +6,11 @@ use crate::time::{DAY_MS, Millis, now_ms};
 
 /// How many events were recorded under `key` after `since`.
 pub async fn count_since(db: &Db, key: &str, since: Millis) -> CoreResult<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM rate_events WHERE throttle_key = $1 AND occurred_at > $2",
-    )
-    .bind(key)
-    .bind(since)
-    .fetch_one(db.pool())
-    .await?)
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM rate_events WHERE throttle_key = $1 AND occurred_at > $2")
+        .bind(key)
+        .bind(since)
+        .fetch_one(db.pool())
+        .await?)
 }
 
 /// Records one event under `key`, and forgets events older than a day.
@@ -23,10 +21,7 @@ pub async fn record(db: &Db, key: &str) -> CoreResult<()> {
         .bind(now)
         .execute(db.pool())
         .await?;
-    sqlx::query("DELETE FROM rate_events WHERE occurred_at < $1")
-        .bind(now - DAY_MS)
-        .execute(db.pool())
-        .await?;
+    sqlx::query("DELETE FROM rate_events WHERE occurred_at < $1").bind(now - DAY_MS).execute(db.pool()).await?;
     Ok(())
 }
 

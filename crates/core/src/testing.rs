@@ -18,9 +18,7 @@ pub fn engine() -> Engine {
 
 /// The PostgreSQL server to create test databases on, when the run has one.
 pub fn postgres_admin_url() -> Option<String> {
-    std::env::var("MAILLAGE_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
+    std::env::var("MAILLAGE_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())
 }
 
 /// A database that exists for one test. SQLite files are removed on drop; PostgreSQL databases
@@ -39,13 +37,7 @@ impl Drop for TestDatabase {
 }
 
 fn unique_name() -> String {
-    format!(
-        "maillage_t_{}",
-        crate::token::random_token()
-            .to_lowercase()
-            .replace(['-', '_'], "")[..16]
-            .to_owned()
-    )
+    format!("maillage_t_{}", crate::token::random_token().to_lowercase().replace(['-', '_'], "")[..16].to_owned())
 }
 
 impl TestDatabase {
@@ -61,17 +53,11 @@ impl TestDatabase {
             Engine::Sqlite => {
                 let dir = std::env::temp_dir().join("maillage-tests").join(&name);
                 std::fs::create_dir_all(&dir).expect("temporary directory");
-                TestDatabase {
-                    url: format!("sqlite://{}", dir.join("hub.db").display()),
-                    sqlite_dir: Some(dir),
-                }
+                TestDatabase { url: format!("sqlite://{}", dir.join("hub.db").display()), sqlite_dir: Some(dir) }
             }
             Engine::Postgres => {
-                let admin_url =
-                    postgres_admin_url().expect("MAILLAGE_TEST_POSTGRES_URL is not set");
-                let admin = Db::connect(&admin_url, 1)
-                    .await
-                    .expect("connect to the test PostgreSQL");
+                let admin_url = postgres_admin_url().expect("MAILLAGE_TEST_POSTGRES_URL is not set");
+                let admin = Db::connect(&admin_url, 1).await.expect("connect to the test PostgreSQL");
                 sqlx::query(&format!("CREATE DATABASE {name}"))
                     .execute(admin.pool())
                     .await
@@ -79,10 +65,7 @@ impl TestDatabase {
                 admin.close().await;
                 let mut url = url::Url::parse(&admin_url).expect("valid PostgreSQL URL");
                 url.set_path(&name);
-                TestDatabase {
-                    url: url.to_string(),
-                    sqlite_dir: None,
-                }
+                TestDatabase { url: url.to_string(), sqlite_dir: None }
             }
         }
     }
@@ -98,9 +81,7 @@ impl TestDatabase {
         if let Some(dir) = &self.sqlite_dir {
             config.data_dir = dir.clone();
         } else {
-            config.data_dir = std::env::temp_dir()
-                .join("maillage-tests")
-                .join(unique_name());
+            config.data_dir = std::env::temp_dir().join("maillage-tests").join(unique_name());
         }
         config
     }

@@ -8,10 +8,7 @@ use unicode_normalization::char::is_combining_mark;
 
 /// Lower-cases and strips diacritics: "Médiathèque Œuvre" → "mediatheque œuvre".
 pub fn fold(text: &str) -> String {
-    text.nfd()
-        .filter(|c| !is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect()
+    text.nfd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
 }
 
 /// A `LIKE` pattern that matches `needle` anywhere, with `%`, `_` and `\` escaped (use `ESCAPE '\'`).
@@ -31,8 +28,7 @@ pub fn like_contains(needle: &str) -> String {
 /// Whether `text` is an absolute http(s) URL of reasonable length (links to logos, avatars).
 pub fn is_web_address(text: &str) -> bool {
     text.len() <= 500
-        && url::Url::parse(text)
-            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+        && url::Url::parse(text).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
 }
 
 /// Length in characters (what a person counts), not bytes.

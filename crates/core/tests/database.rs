@@ -23,9 +23,7 @@ async fn schema_of(db: &Db) -> Vec<String> {
 #[tokio::test]
 async fn both_migration_folders_give_the_same_tables() {
     let Some(_) = postgres_admin_url() else {
-        eprintln!(
-            "no PostgreSQL in this run: the schema comparison runs when tests/run provides one"
-        );
+        eprintln!("no PostgreSQL in this run: the schema comparison runs when tests/run provides one");
         return;
     };
     let sqlite = TestDatabase::create_on(Engine::Sqlite).await;
@@ -43,35 +41,22 @@ async fn migrations_are_idempotent_and_sqlite_uses_wal() {
     let hub = test_db.context().await;
     hub.db.migrate().await.unwrap();
     if hub.db.engine() == Engine::Sqlite {
-        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-            .fetch_one(hub.db.pool())
-            .await
-            .unwrap();
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(hub.db.pool()).await.unwrap();
         assert_eq!(mode, "wal");
-        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-            .fetch_one(hub.db.pool())
-            .await
-            .unwrap();
+        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(hub.db.pool()).await.unwrap();
         assert_eq!(fk, 1);
     }
 }
 
 #[tokio::test]
 async fn unreachable_database_is_a_clear_error() {
-    let err = Db::connect("postgres://maillage:secret@127.0.0.1:1/nothing", 1)
-        .await
-        .unwrap_err();
+    let err = Db::connect("postgres://maillage:secret@127.0.0.1:1/nothing", 1).await.unwrap_err();
     let text = err.to_string();
     assert!(
-        text.starts_with(
-            "cannot connect to the database at postgres://maillage:***@127.0.0.1:1/nothing"
-        ),
+        text.starts_with("cannot connect to the database at postgres://maillage:***@127.0.0.1:1/nothing"),
         "{text}"
     );
     assert!(!text.contains("secret"));
     let err = Db::connect("mysql://x/y", 1).await.unwrap_err();
-    assert!(
-        err.to_string().contains("unsupported database URL"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("unsupported database URL"), "{err}");
 }

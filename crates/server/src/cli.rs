@@ -10,11 +10,7 @@ use maillage_core::config::ConfigErrors;
 use maillage_core::{Config, Context, CoreError, Db};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "maillage",
-    version,
-    about = "Maillage: a federated community platform for digital-inclusion hubs"
-)]
+#[command(name = "maillage", version, about = "Maillage: a federated community platform for digital-inclusion hubs")]
 struct Cli {
     /// Configuration file (default: ./maillage.toml when it exists).
     #[arg(long, short, global = true, env = "MAILLAGE_CONFIG")]
@@ -33,6 +29,11 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Federation: queue health, and what the hub would do with a document.
+    Federation {
+        #[command(subcommand)]
+        command: FederationCommand,
     },
     /// Inspect the configuration.
     Config {
@@ -55,6 +56,19 @@ enum UserCommand {
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum FederationCommand {
+    /// Show the delivery queue, the known servers and their health.
+    Status,
+    /// Read one ActivityPub document (activity, object, actor, collection, WebFinger or NodeInfo
+    /// JSON, or an HTTP response holding one) and say what this hub would do with it. Touches
+    /// neither the network nor the database.
+    Inspect {
+        /// The file to read (`-` for standard input).
+        file: PathBuf,
     },
 }
 
@@ -86,15 +100,7 @@ pub fn run() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => crate::app::serve_forever(config).await,
             Command::Migrate => migrate(config).await,
-            Command::User {
-                command:
-                    UserCommand::Create {
-                        username,
-                        admin,
-                        moderator,
-                        password_stdin,
-                    },
-            } => {
+            Command::User { command: UserCommand::Create { username, admin, moderator, password_stdin } } => {
                 let role = if admin {
                     Role::Admin
                 } else if moderator {
@@ -104,9 +110,9 @@ pub fn run() -> ExitCode {
                 };
                 create_user(config, &username, role, password_stdin).await
             }
-            Command::Config {
-                command: ConfigCommand::Check,
-            } => {
+            Command::Federation { command: FederationCommand::Status } => federation_status(config).await,
+            Command::Federation { command: FederationCommand::Inspect { file } } => inspect(&file),
+            Command::Config { command: ConfigCommand::Check } => {
                 println!("# Configuration is valid.\n{}", config.to_masked_toml());
                 Ok(())
             }
@@ -131,12 +137,53 @@ fn config_failure(errors: &ConfigErrors) -> ExitCode {
 }
 
 fn init_tracing(filter: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+fn inspect(file: &std::path::Path) -> anyhow::Result<()> {
+    let text = if file.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?
+    };
+    let inspection = maillage_federation::inspect::inspect_text(&text);
+    println!("{inspection}");
+    if inspection.verdict.is_err() {
+        anyhow::bail!("this hub would refuse this document");
+    }
+    Ok(())
+}
+
+async fn federation_status(config: Config) -> anyhow::Result<()> {
+    let ctx = Context::open(config).await?;
+    let fed = maillage_federation::Federation::new(ctx.clone());
+    let queue = maillage_federation::delivery::queue_status(&fed).await?;
+    println!("Delivery queue");
+    println!("  waiting:            {}", queue.pending);
+    println!("  being retried:      {}", queue.retrying);
+    println!("  given up:           {}", queue.failed);
+    println!("  delivered (24 h):   {}", queue.delivered_last_day);
+    println!("  oldest waiting:     {} s", queue.oldest_pending_seconds);
+    let instances = maillage_federation::instances::list(&fed).await?;
+    println!("\nKnown servers: {}", instances.len());
+    let now = maillage_core::time::now_ms();
+    for i in instances {
+        let health = if i.policy == "blocked" {
+            "blocked".to_owned()
+        } else if i.paused_until > now {
+            format!("paused ({} failures in a row: {})", i.consecutive_failures, i.last_error)
+        } else if i.consecutive_failures > 0 {
+            format!("failing ({} in a row: {})", i.consecutive_failures, i.last_error)
+        } else {
+            "ok".to_owned()
+        };
+        let software = if i.software.is_empty() { "?".to_owned() } else { format!("{} {}", i.software, i.version) };
+        println!("  {:<32} {:<20} {}", i.domain, software, health);
+    }
+    ctx.db.close().await;
+    Ok(())
 }
 
 async fn migrate(config: Config) -> anyhow::Result<()> {
@@ -147,12 +194,7 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn create_user(
-    config: Config,
-    username: &str,
-    role: Role,
-    password_stdin: bool,
-) -> anyhow::Result<()> {
+async fn create_user(config: Config, username: &str, role: Role, password_stdin: bool) -> anyhow::Result<()> {
     let ctx = Context::open(config).await?;
     let password = if password_stdin {
         let mut line = String::new();
@@ -174,10 +216,8 @@ async fn create_user(
             Ok(())
         }
         Err(CoreError::Invalid(fields)) => {
-            let reasons: Vec<String> = fields
-                .iter()
-                .map(|f| format!("{}: {}", f.field, crate::i18n::Lang::En.text(&f.code)))
-                .collect();
+            let reasons: Vec<String> =
+                fields.iter().map(|f| format!("{}: {}", f.field, crate::i18n::Lang::En.text(&f.code))).collect();
             anyhow::bail!("cannot create '{username}': {}", reasons.join("; "))
         }
         Err(e) => Err(e.into()),

@@ -20,8 +20,7 @@ pub enum Lang {
 type Catalogue = HashMap<String, String>;
 
 fn parse_catalogue(name: &str, text: &str) -> Catalogue {
-    let table: toml::Table =
-        toml::from_str(text).unwrap_or_else(|e| panic!("catalogue {name} is invalid: {e}"));
+    let table: toml::Table = toml::from_str(text).unwrap_or_else(|e| panic!("catalogue {name} is invalid: {e}"));
     let mut flat = HashMap::new();
     flatten("", &table, &mut flat);
     flat
@@ -29,11 +28,7 @@ fn parse_catalogue(name: &str, text: &str) -> Catalogue {
 
 fn flatten(prefix: &str, table: &toml::Table, out: &mut Catalogue) {
     for (key, value) in table {
-        let full = if prefix.is_empty() {
-            key.clone()
-        } else {
-            format!("{prefix}.{key}")
-        };
+        let full = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
         match value {
             toml::Value::String(s) => {
                 out.insert(full, s.clone());
@@ -82,9 +77,7 @@ impl Lang {
 
     /// The text for `key`, or the key itself (only for messages built outside templates).
     pub fn text(self, key: &str) -> String {
-        self.lookup(key)
-            .map(str::to_owned)
-            .unwrap_or_else(|| key.to_owned())
+        self.lookup(key).map(str::to_owned).unwrap_or_else(|| key.to_owned())
     }
 
     /// The language for a request: the member's choice, then the `lang` cookie, then the
@@ -95,10 +88,7 @@ impl Lang {
         accept_language: Option<&str>,
         hub_default: &str,
     ) -> Lang {
-        if let Some(lang) = member
-            .and_then(Lang::parse)
-            .or_else(|| cookie.and_then(Lang::parse))
-        {
+        if let Some(lang) = member.and_then(Lang::parse).or_else(|| cookie.and_then(Lang::parse)) {
             return lang;
         }
         if let Some(header) = accept_language {
@@ -110,11 +100,7 @@ impl Lang {
                     let primary = tag.split('-').next()?;
                     let lang = Lang::parse(primary)?;
                     let q = pieces
-                        .find_map(|p| {
-                            p.trim()
-                                .strip_prefix("q=")
-                                .and_then(|q| q.parse::<f32>().ok())
-                        })
+                        .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
                         .unwrap_or(1.0);
                     (q > 0.0).then_some((q, lang))
                 })
@@ -134,22 +120,10 @@ mod tests {
 
     #[test]
     fn negotiation_order() {
-        assert_eq!(
-            Lang::negotiate(Some("en"), Some("fr"), Some("fr"), "fr"),
-            Lang::En
-        );
-        assert_eq!(
-            Lang::negotiate(None, Some("en"), Some("fr"), "fr"),
-            Lang::En
-        );
-        assert_eq!(
-            Lang::negotiate(None, None, Some("de-DE,en-GB;q=0.8,fr;q=0.5"), "fr"),
-            Lang::En
-        );
-        assert_eq!(
-            Lang::negotiate(None, None, Some("en;q=0.2, fr-FR"), "en"),
-            Lang::Fr
-        );
+        assert_eq!(Lang::negotiate(Some("en"), Some("fr"), Some("fr"), "fr"), Lang::En);
+        assert_eq!(Lang::negotiate(None, Some("en"), Some("fr"), "fr"), Lang::En);
+        assert_eq!(Lang::negotiate(None, None, Some("de-DE,en-GB;q=0.8,fr;q=0.5"), "fr"), Lang::En);
+        assert_eq!(Lang::negotiate(None, None, Some("en;q=0.2, fr-FR"), "en"), Lang::Fr);
         assert_eq!(Lang::negotiate(None, None, Some("de"), "en"), Lang::En);
         assert_eq!(Lang::negotiate(Some(""), None, None, "xx"), Lang::Fr);
     }
@@ -162,9 +136,6 @@ mod tests {
         en.sort();
         let only_fr: Vec<_> = fr.iter().filter(|k| !EN.contains_key(k.as_str())).collect();
         let only_en: Vec<_> = en.iter().filter(|k| !FR.contains_key(k.as_str())).collect();
-        assert!(
-            only_fr.is_empty() && only_en.is_empty(),
-            "only in fr: {only_fr:?}; only in en: {only_en:?}"
-        );
+        assert!(only_fr.is_empty() && only_en.is_empty(), "only in fr: {only_fr:?}; only in en: {only_en:?}");
     }
 }

@@ -3,6 +3,7 @@
 //! Handlers stay thin: they read the request, call one use case in `maillage-core` or a feature
 //! crate, and render a page or JSON. No SQL here.
 
+pub mod activitypub;
 pub mod api;
 pub mod app;
 pub mod cli;

@@ -14,15 +14,9 @@ pub struct Renderer {
 
 /// Translates `key` in the language the template was rendered with, filling `{name}` slots.
 fn translate(state: &State, key: &str, args: Kwargs) -> Result<String, Error> {
-    let lang = state
-        .lookup("lang")
-        .and_then(|v| v.as_str().and_then(Lang::parse))
-        .unwrap_or(Lang::Fr);
+    let lang = state.lookup("lang").and_then(|v| v.as_str().and_then(Lang::parse)).unwrap_or(Lang::Fr);
     let Some(text) = lang.lookup(key) else {
-        return Err(Error::new(
-            ErrorKind::UndefinedError,
-            format!("no '{key}' in the {} catalogue", lang.code()),
-        ));
+        return Err(Error::new(ErrorKind::UndefinedError, format!("no '{key}' in the {} catalogue", lang.code())));
     };
     let mut out = text.to_owned();
     for name in args.args() {
@@ -46,8 +40,7 @@ impl Renderer {
         let mut env = Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::SemiStrict);
         for (name, source) in TEMPLATES {
-            env.add_template(name, source)
-                .unwrap_or_else(|e| panic!("template {name}: {e}"));
+            env.add_template(name, source).unwrap_or_else(|e| panic!("template {name}: {e}"));
         }
         env.add_function("t", translate);
         env.add_filter("date", date);

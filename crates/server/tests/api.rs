@@ -28,13 +28,19 @@ async fn register_get_a_token_edit_the_profile_and_find_oneself() {
         "name": "MedNum BFC", "region": "Bourgogne-Franche-Comté", "registration_mode": "open",
         "default_timezone": "Europe/Paris", "default_language": "fr"
     });
-    let response = client.put(hub.at("/api/v1/admin/hub")).bearer_auth(&admin_token).json(&identity).send().await.unwrap();
+    let response =
+        client.put(hub.at("/api/v1/admin/hub")).bearer_auth(&admin_token).json(&identity).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let hub_info: Value = client.get(hub.at("/api/v1/hub")).send().await.unwrap().json().await.unwrap();
     assert_eq!(hub_info["name"], "MedNum BFC");
     assert_eq!(hub_info["registration_mode"], "open");
 
-    let response = client.post(hub.at("/api/v1/accounts")).json(&json!({ "username": "nora", "password": PASSWORD })).send().await.unwrap();
+    let response = client
+        .post(hub.at("/api/v1/accounts"))
+        .json(&json!({ "username": "nora", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::CREATED);
     let created: Value = response.json().await.unwrap();
     assert_eq!(created["status"], "active");
@@ -58,7 +64,10 @@ async fn register_get_a_token_edit_the_profile_and_find_oneself() {
     // Revoking the token ends it.
     let response = client.delete(hub.at("/api/v1/tokens/current")).bearer_auth(&nora).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    assert_eq!(client.get(hub.at("/api/v1/me")).bearer_auth(&nora).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        client.get(hub.at("/api/v1/me")).bearer_auth(&nora).send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -70,7 +79,11 @@ async fn admin_endpoints_refuse_members_and_anonymous() {
     let anonymous = client.get(hub.at("/api/v1/admin/registrations")).send().await.unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(anonymous.headers()["www-authenticate"], "Bearer");
-    for (method, path) in [("GET", "/api/v1/admin/registrations"), ("GET", "/api/v1/admin/invitations"), ("POST", "/api/v1/admin/registrations/1/approve")] {
+    for (method, path) in [
+        ("GET", "/api/v1/admin/registrations"),
+        ("GET", "/api/v1/admin/invitations"),
+        ("POST", "/api/v1/admin/registrations/1/approve"),
+    ] {
         let response = client.request(method.parse().unwrap(), hub.at(path)).bearer_auth(&member).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{method} {path}");
         let body: Value = response.json().await.unwrap();
@@ -94,12 +107,30 @@ async fn approval_and_invitations_through_the_api() {
         .unwrap();
     let olga: Value = response.json().await.unwrap();
     assert_eq!(olga["status"], "pending");
-    let login = client.post(hub.at("/api/v1/tokens")).json(&json!({ "username": "olga", "password": PASSWORD })).send().await.unwrap();
+    let login = client
+        .post(hub.at("/api/v1/tokens"))
+        .json(&json!({ "username": "olga", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(login.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let pending: Value = client.get(hub.at("/api/v1/admin/registrations")).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+    let pending: Value = client
+        .get(hub.at("/api/v1/admin/registrations"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(pending[0]["registration_note"], "Aidante à Nevers");
     let id = pending[0]["id"].as_i64().unwrap();
-    let response = client.post(hub.at(&format!("/api/v1/admin/registrations/{id}/approve"))).bearer_auth(&admin).send().await.unwrap();
+    let response = client
+        .post(hub.at(&format!("/api/v1/admin/registrations/{id}/approve")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     token(&hub, "olga").await;
 
@@ -114,7 +145,13 @@ async fn approval_and_invitations_through_the_api() {
         .await
         .unwrap();
     assert_eq!(invitation["uses"], 0);
-    let bad = client.post(hub.at("/api/v1/admin/invitations")).bearer_auth(&admin).json(&json!({ "max_uses": 0, "valid_days": 3 })).send().await.unwrap();
+    let bad = client
+        .post(hub.at("/api/v1/admin/invitations"))
+        .bearer_auth(&admin)
+        .json(&json!({ "max_uses": 0, "valid_days": 3 }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: Value = bad.json().await.unwrap();
     assert_eq!(body["fields"][0]["field"], "max_uses");
@@ -125,16 +162,33 @@ async fn approval_and_invitations_through_the_api() {
 async fn bad_bodies_get_clear_errors() {
     let hub = TestHub::start().await;
     let client = reqwest::Client::new();
-    let broken = client.post(hub.at("/api/v1/tokens")).header("content-type", "application/json").body("{\"username\": ").send().await.unwrap();
+    let broken = client
+        .post(hub.at("/api/v1/tokens"))
+        .header("content-type", "application/json")
+        .body("{\"username\": ")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(broken.status(), StatusCode::BAD_REQUEST);
     let body: Value = broken.json().await.unwrap();
     assert_eq!(body["error"], "bad_request");
     let wrong_type = client.post(hub.at("/api/v1/tokens")).body("username=x").send().await.unwrap();
     assert_eq!(wrong_type.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let huge = format!("{{\"username\": \"{}\"}}", "x".repeat(2 * 1024 * 1024));
-    let too_large = client.post(hub.at("/api/v1/tokens")).header("content-type", "application/json").body(huge).send().await.unwrap();
+    let too_large = client
+        .post(hub.at("/api/v1/tokens"))
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(too_large.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    let invalid = client.post(hub.at("/api/v1/accounts")).json(&json!({ "username": "x y", "password": "short" })).send().await.unwrap();
+    let invalid = client
+        .post(hub.at("/api/v1/accounts"))
+        .json(&json!({ "username": "x y", "password": "short" }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: Value = invalid.json().await.unwrap();
     let fields: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
@@ -148,10 +202,20 @@ async fn wrong_passwords_are_throttled_on_the_api_too() {
     hub.member("paul", Role::Member).await;
     let client = reqwest::Client::new();
     for _ in 0..5 {
-        let response = client.post(hub.at("/api/v1/tokens")).json(&json!({ "username": "paul", "password": "wrong wrong wrong" })).send().await.unwrap();
+        let response = client
+            .post(hub.at("/api/v1/tokens"))
+            .json(&json!({ "username": "paul", "password": "wrong wrong wrong" }))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
-    let response = client.post(hub.at("/api/v1/tokens")).json(&json!({ "username": "paul", "password": PASSWORD })).send().await.unwrap();
+    let response = client
+        .post(hub.at("/api/v1/tokens"))
+        .json(&json!({ "username": "paul", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
@@ -186,7 +250,8 @@ async fn the_openapi_document_describes_every_api_route() {
     for (path, methods) in paths {
         let concrete = path.replace("{username}", "nobody").replace("{id}", "999999");
         for method in methods.as_object().unwrap().keys() {
-            let response = client.request(method.to_uppercase().parse().unwrap(), hub.at(&concrete)).send().await.unwrap();
+            let response =
+                client.request(method.to_uppercase().parse().unwrap(), hub.at(&concrete)).send().await.unwrap();
             assert_ne!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
             let body = response.text().await.unwrap();
             assert!(!body.contains("Page introuvable"), "{method} {path} is not routed");

@@ -14,7 +14,10 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
         ("maillage-events", &["maillage-core"][..]),
         // Federation translates between the wire and the feature crates' use cases.
         ("maillage-federation", &["maillage-core", "maillage-forum", "maillage-resources", "maillage-events"][..]),
-        ("maillage-server", &["maillage-core", "maillage-federation", "maillage-forum", "maillage-resources", "maillage-events"][..]),
+        (
+            "maillage-server",
+            &["maillage-core", "maillage-federation", "maillage-forum", "maillage-resources", "maillage-events"][..],
+        ),
     ])
 }
 
@@ -34,7 +37,9 @@ fn crates_depend_only_on_what_the_architecture_allows() {
     for package in packages {
         let name = package["name"].as_str().unwrap();
         assert!(name.starts_with("maillage-"), "crate {name} must be named maillage-<dir>");
-        let allowed = rules.get(name).unwrap_or_else(|| panic!("{name} is not in docs/architecture.md's table; add it there and here"));
+        let allowed = rules
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} is not in docs/architecture.md's table; add it there and here"));
         seen.push(name);
         for dependency in package["dependencies"].as_array().unwrap() {
             let dep = dependency["name"].as_str().unwrap();
@@ -44,7 +49,14 @@ fn crates_depend_only_on_what_the_architecture_allows() {
             }
         }
     }
-    for required in ["maillage-core", "maillage-federation", "maillage-forum", "maillage-resources", "maillage-events", "maillage-server"] {
+    for required in [
+        "maillage-core",
+        "maillage-federation",
+        "maillage-forum",
+        "maillage-resources",
+        "maillage-events",
+        "maillage-server",
+    ] {
         assert!(seen.contains(&required), "{required} is missing");
     }
 }

@@ -6,6 +6,15 @@ use std::time::{Duration, Instant};
 
 use maillage_core::testing::TestDatabase;
 
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn maillage(database: &TestDatabase) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_maillage"));
     let data_dir = std::env::temp_dir().join("maillage-tests").join(format!("cli-{}", std::process::id()));
@@ -53,7 +62,11 @@ async fn config_check_prints_the_effective_configuration_with_secrets_masked() {
 #[tokio::test]
 async fn an_unreachable_database_is_a_clear_error_not_a_panic() {
     let database = TestDatabase::create().await;
-    let output = maillage(&database).arg("migrate").env("MAILLAGE_DATABASE_URL", "postgres://maillage:pw@127.0.0.1:1/none").output().unwrap();
+    let output = maillage(&database)
+        .arg("migrate")
+        .env("MAILLAGE_DATABASE_URL", "postgres://maillage:pw@127.0.0.1:1/none")
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("cannot connect to the database at postgres://maillage:***@127.0.0.1:1/none"), "{stderr}");
@@ -75,7 +88,8 @@ async fn user_create_makes_an_admin_who_can_sign_in() {
     assert!(String::from_utf8_lossy(&output.stdout).contains("Created admin 'aline'"));
 
     let ctx = database.context().await;
-    let user = maillage_core::accounts::authenticate(&ctx.db, "aline", "a long enough password", "cli-test").await.unwrap();
+    let user =
+        maillage_core::accounts::authenticate(&ctx.db, "aline", "a long enough password", "cli-test").await.unwrap();
     assert_eq!(user.role, maillage_core::accounts::Role::Admin);
 
     // Without --password-stdin a password is generated and shown once.
@@ -97,12 +111,24 @@ async fn serve_answers_then_stops_cleanly_on_sigterm() {
         let socket = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         socket.local_addr().unwrap().port()
     };
-    let mut child = maillage(&database).arg("serve").env("MAILLAGE_BIND", format!("127.0.0.1:{port}")).stderr(Stdio::null()).spawn().unwrap();
+    maillage_federation::install_crypto_provider();
+    let child = maillage(&database)
+        .arg("serve")
+        .env("MAILLAGE_BIND", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed if the test fails, so no server outlives it.
+    let mut guard = KillOnDrop(child);
+    let child = &mut guard.0;
     let started = Instant::now();
     let health = loop {
         match reqwest::get(format!("http://127.0.0.1:{port}/health")).await {
             Ok(response) => break response,
-            Err(_) if started.elapsed() < Duration::from_secs(30) => tokio::time::sleep(Duration::from_millis(100)).await,
+            Err(_) if started.elapsed() < Duration::from_secs(30) => {
+                tokio::time::sleep(Duration::from_millis(100)).await
+            }
             Err(e) => panic!("hub did not start: {e}"),
         }
     };
@@ -118,4 +144,31 @@ async fn serve_answers_then_stops_cleanly_on_sigterm() {
         assert!(waited.elapsed() < Duration::from_secs(20), "did not stop after SIGTERM");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+#[tokio::test]
+async fn federation_inspect_explains_a_document_and_status_shows_the_queue() {
+    let database = TestDatabase::create().await;
+    let file = std::env::temp_dir().join(format!("maillage-follow-{}.json", std::process::id()));
+    std::fs::write(&file, r#"{"id": "https://m.example/f/1", "type": "Follow", "actor": "https://m.example/users/a", "object": "https://hub.example/u/alice"}"#).unwrap();
+    let output = maillage(&database).args(["federation", "inspect", file.to_str().unwrap()]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("type: Follow") && stdout.contains("accepted: if the object is one of our actors"),
+        "{stdout}"
+    );
+
+    std::fs::write(&file, r#"{"id": "https://m.example/c/1", "type": "Create", "actor": "https://m.example/users/a", "object": {"id": "https://evil.example/n/1", "type": "Note"}}"#).unwrap();
+    let output = maillage(&database).args(["federation", "inspect", file.to_str().unwrap()]).output().unwrap();
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("refused: bad document: Create of https://evil.example/n/1")
+    );
+    let _ = std::fs::remove_file(file);
+
+    let output = maillage(&database).args(["federation", "status"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("waiting:") && stdout.contains("Known servers: 0"), "{stdout}");
 }

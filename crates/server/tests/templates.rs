@@ -19,6 +19,8 @@ fn keys_in(source: &str) -> BTreeSet<String> {
                 let suffixes: &[&str] = match key {
                     "role." => &["member", "moderator", "admin"],
                     "admin.mode_" => &["open", "approval", "invitation"],
+                    "network.health_" => &["ok", "failing", "paused"],
+                    "federation.status_" => &["pending", "accepted"],
                     other => panic!("unknown dynamic key prefix {other}: list its values here"),
                 };
                 keys.extend(suffixes.iter().map(|s| format!("{key}{s}")));

@@ -3,9 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use maillage_core::accounts::{
-    self, DirectoryPage, DirectoryQuery, NewAccount, ProfileUpdate, SessionKind, User,
-};
+use maillage_core::accounts::{self, DirectoryPage, DirectoryQuery, NewAccount, ProfileUpdate, SessionKind, User};
 use maillage_core::hub::{self, HubIdentity};
 use maillage_core::rate;
 use maillage_core::time::HOUR_MS;
@@ -43,10 +41,7 @@ pub async fn register(
     let db = &state.ctx.db;
     rate::hit(db, &format!("signup:{client}"), 10, HOUR_MS).await?;
     let mode = hub::identity(db).await?.registration_mode;
-    Ok((
-        StatusCode::CREATED,
-        Json(accounts::register(db, mode, &new).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(accounts::register(db, mode, &new).await?)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -81,10 +76,7 @@ pub async fn create_token(
 }
 
 #[utoipa::path(delete, path = "/api/v1/tokens/current", tag = "accounts", security(("token" = [])), responses((status = 204)))]
-pub async fn revoke_token(
-    State(state): State<AppState>,
-    me: ApiUser,
-) -> Result<StatusCode, ApiError> {
+pub async fn revoke_token(State(state): State<AppState>, me: ApiUser) -> Result<StatusCode, ApiError> {
     accounts::end_session(&state.ctx.db, &me.token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -92,10 +84,7 @@ pub async fn revoke_token(
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts", security(("token" = [])), responses((status = 200, body = Me), (status = 401, body = ApiErrorBody)))]
 pub async fn me(me: ApiUser) -> Json<Me> {
     let email = me.user.email.clone();
-    Json(Me {
-        user: me.user,
-        email,
-    })
+    Json(Me { user: me.user, email })
 }
 
 #[utoipa::path(put, path = "/api/v1/me/profile", tag = "accounts", security(("token" = [])), request_body = ProfileUpdate, responses((status = 200, body = Me), (status = 422, body = ApiErrorBody)))]
@@ -156,10 +145,7 @@ pub async fn directory(
 }
 
 #[utoipa::path(get, path = "/api/v1/members/{username}", tag = "members", params(("username" = String, Path)), responses((status = 200, body = User), (status = 404, body = ApiErrorBody)))]
-pub async fn member(
-    State(state): State<AppState>,
-    Path(username): Path<String>,
-) -> Result<Json<User>, ApiError> {
+pub async fn member(State(state): State<AppState>, Path(username): Path<String>) -> Result<Json<User>, ApiError> {
     accounts::user_by_username(&state.ctx.db, &username)
         .await?
         .filter(|u| u.status == accounts::AccountStatus::Active)

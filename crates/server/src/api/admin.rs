@@ -31,10 +31,7 @@ pub struct PendingAccount {
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/registrations", tag = "admin", security(("token" = [])), responses((status = 200, body = [PendingAccount]), (status = 403, body = ApiErrorBody)))]
-pub async fn registrations(
-    State(state): State<AppState>,
-    me: ApiUser,
-) -> Result<Json<Vec<PendingAccount>>, ApiError> {
+pub async fn registrations(State(state): State<AppState>, me: ApiUser) -> Result<Json<Vec<PendingAccount>>, ApiError> {
     me.require(Role::Admin)?;
     let pending = accounts::pending_registrations(&state.ctx.db).await?;
     Ok(Json(
@@ -50,32 +47,21 @@ pub async fn registrations(
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/registrations/{id}/approve", tag = "admin", security(("token" = [])), params(("id" = i64, Path)), responses((status = 204), (status = 404, body = ApiErrorBody)))]
-pub async fn approve(
-    State(state): State<AppState>,
-    me: ApiUser,
-    Path(id): Path<i64>,
-) -> Result<StatusCode, ApiError> {
+pub async fn approve(State(state): State<AppState>, me: ApiUser, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
     me.require(Role::Admin)?;
     accounts::approve_registration(&state.ctx.db, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/registrations/{id}/reject", tag = "admin", security(("token" = [])), params(("id" = i64, Path)), responses((status = 204), (status = 404, body = ApiErrorBody)))]
-pub async fn reject(
-    State(state): State<AppState>,
-    me: ApiUser,
-    Path(id): Path<i64>,
-) -> Result<StatusCode, ApiError> {
+pub async fn reject(State(state): State<AppState>, me: ApiUser, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
     me.require(Role::Admin)?;
     accounts::reject_registration(&state.ctx.db, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/invitations", tag = "admin", security(("token" = [])), responses((status = 200, body = [Invitation])))]
-pub async fn invitations(
-    State(state): State<AppState>,
-    me: ApiUser,
-) -> Result<Json<Vec<Invitation>>, ApiError> {
+pub async fn invitations(State(state): State<AppState>, me: ApiUser) -> Result<Json<Vec<Invitation>>, ApiError> {
     me.require(Role::Admin)?;
     Ok(Json(accounts::active_invitations(&state.ctx.db).await?))
 }
@@ -95,14 +81,8 @@ pub async fn create_invitation(
     ApiJson(new): ApiJson<NewInvitation>,
 ) -> Result<(StatusCode, Json<Invitation>), ApiError> {
     let admin = me.require(Role::Admin)?;
-    let invitation = accounts::create_invitation(
-        &state.ctx.db,
-        admin.id,
-        new.max_uses,
-        new.valid_days,
-        &new.note,
-    )
-    .await?;
+    let invitation =
+        accounts::create_invitation(&state.ctx.db, admin.id, new.max_uses, new.valid_days, &new.note).await?;
     Ok((StatusCode::CREATED, Json(invitation)))
 }
 
@@ -131,9 +111,7 @@ pub async fn set_role(
 ) -> Result<StatusCode, ApiError> {
     let admin = me.require(Role::Admin)?;
     if admin.id == id && change.role != Role::Admin {
-        return Err(ApiError::bad_request(
-            "an admin cannot remove their own admin role",
-        ));
+        return Err(ApiError::bad_request("an admin cannot remove their own admin role"));
     }
     accounts::set_role(&state.ctx.db, id, change.role).await?;
     Ok(StatusCode::NO_CONTENT)

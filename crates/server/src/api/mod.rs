@@ -5,6 +5,7 @@
 
 mod accounts;
 mod admin;
+pub mod federation;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -46,10 +47,7 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "token",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
-        );
+        components.add_security_scheme("token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
     }
 }
 
@@ -72,6 +70,10 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::invitations, admin::create_invitation))
         .routes(routes!(admin::revoke_invitation))
         .routes(routes!(admin::set_role))
+        .routes(routes!(federation::status))
+        .routes(routes!(federation::follow, federation::unfollow))
+        .routes(routes!(federation::set_policy))
+        .routes(routes!(federation::network_list))
 }
 
 /// The OpenAPI document (also used by tests and `docs/`).
@@ -82,10 +84,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn routes() -> Router<AppState> {
     let (router, document) = api_router().split_for_parts();
     let document = Arc::new(document);
-    router.route(
-        "/api/openapi.json",
-        get(move || async move { Json(document.as_ref().clone()) }),
-    )
+    router.route("/api/openapi.json", get(move || async move { Json(document.as_ref().clone()) }))
 }
 
 /// An API error: a stable code, an English message, and the refused fields.
@@ -115,12 +114,7 @@ pub struct ApiError {
 
 impl ApiError {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError {
-            status,
-            code,
-            message: message.into(),
-            fields: Vec::new(),
-        }
+        ApiError { status, code, message: message.into(), fields: Vec::new() }
     }
 
     pub fn not_found() -> ApiError {
@@ -136,44 +130,24 @@ impl From<CoreError> for ApiError {
     fn from(error: CoreError) -> ApiError {
         match error {
             CoreError::NotFound => ApiError::not_found(),
-            CoreError::Unauthorized => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "wrong credentials or token",
-            ),
-            CoreError::Forbidden => ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "your role does not allow this",
-            ),
-            CoreError::RateLimited => ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                "too many attempts; try again later",
-            ),
+            CoreError::Unauthorized => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "wrong credentials or token")
+            }
+            CoreError::Forbidden => ApiError::new(StatusCode::FORBIDDEN, "forbidden", "your role does not allow this"),
+            CoreError::RateLimited => {
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many attempts; try again later")
+            }
             CoreError::Invalid(fields) => ApiError {
                 fields,
-                ..ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid",
-                    "some fields are invalid",
-                )
+                ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "some fields are invalid")
             },
             CoreError::Database(e) => {
                 tracing::error!(error = %e, "database error");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "internal error",
-                )
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
             }
             CoreError::Internal(e) => {
                 tracing::error!(error = %e, "internal error");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "internal error",
-                )
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
             }
         }
     }
@@ -187,19 +161,12 @@ impl IntoResponse for ApiError {
             fields: self
                 .fields
                 .into_iter()
-                .map(|f| ApiFieldError {
-                    message: Lang::En.text(&f.code),
-                    field: f.field,
-                    code: f.code,
-                })
+                .map(|f| ApiFieldError { message: Lang::En.text(&f.code), field: f.field, code: f.code })
                 .collect(),
         };
         let mut response = (self.status, Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static("Bearer"),
-            );
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
         }
         response
     }
@@ -221,11 +188,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
                     "send Content-Type: application/json",
                 ),
                 JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                    ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "too_large",
-                        "the body is too large",
-                    )
+                    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the body is too large")
                 }
                 other => ApiError::bad_request(other.body_text()),
             }),
@@ -241,21 +204,14 @@ pub struct ApiUser {
 
 impl ApiUser {
     pub fn require(&self, role: Role) -> Result<&User, ApiError> {
-        if self.user.has_role(role) {
-            Ok(&self.user)
-        } else {
-            Err(CoreError::Forbidden.into())
-        }
+        if self.user.has_role(role) { Ok(&self.user) } else { Err(CoreError::Forbidden.into()) }
     }
 }
 
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -263,19 +219,12 @@ impl FromRequestParts<AppState> for ApiUser {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "unauthorized",
-                    "send Authorization: Bearer TOKEN",
-                )
+                ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "send Authorization: Bearer TOKEN")
             })?;
         let user = maillage_core::accounts::session_user(&state.ctx.db, token, SessionKind::Api)
             .await?
             .ok_or_else(|| ApiError::from(CoreError::Unauthorized))?;
-        Ok(ApiUser {
-            user,
-            token: token.to_owned(),
-        })
+        Ok(ApiUser { user, token: token.to_owned() })
     }
 }
 
@@ -285,10 +234,7 @@ pub struct ClientAddress(pub String);
 impl FromRequestParts<AppState> for ClientAddress {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         Ok(ClientAddress(crate::web::client_address(
             state,
             &parts.headers,

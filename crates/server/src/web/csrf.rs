@@ -23,16 +23,9 @@ pub const CSRF_COOKIE: &str = "maillage_csrf";
 pub struct CsrfToken(pub String);
 
 /// Gives every visitor a CSRF cookie on their first request.
-pub async fn ensure_cookie(
-    State(state): State<AppState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+pub async fn ensure_cookie(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let jar = CookieJar::from_headers(request.headers());
-    let existing = jar
-        .get(CSRF_COOKIE)
-        .map(|c| c.value().to_owned())
-        .filter(|v| v.len() >= 32);
+    let existing = jar.get(CSRF_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() >= 32);
     let (token, is_new) = match existing {
         Some(token) => (token, false),
         None => (random_token(), true),
@@ -60,15 +53,9 @@ pub struct CsrfForm<T>(pub T);
 impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
     type Rejection = PageError;
 
-    async fn from_request(
-        request: Request<Body>,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request(request: Request<Body>, state: &AppState) -> Result<Self, Self::Rejection> {
         let jar = CookieJar::from_headers(request.headers());
-        let cookie_token = jar
-            .get(CSRF_COOKIE)
-            .map(|c| c.value().to_owned())
-            .unwrap_or_default();
+        let cookie_token = jar.get(CSRF_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
         let body = Bytes::from_request(request, state).await.map_err(|e| {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 PageError::TooLarge
@@ -76,8 +63,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
                 PageError::BadRequest
             }
         })?;
-        let field: CsrfField =
-            serde_urlencoded::from_bytes(&body).map_err(|_| PageError::BadRequest)?;
+        let field: CsrfField = serde_urlencoded::from_bytes(&body).map_err(|_| PageError::BadRequest)?;
         if cookie_token.is_empty() || !constant_time_eq(&cookie_token, &field.csrf_token) {
             return Err(PageError::CsrfFailed);
         }

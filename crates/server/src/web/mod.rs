@@ -27,12 +27,7 @@ pub const SESSION_COOKIE: &str = "maillage_session";
 pub const LANG_COOKIE: &str = "maillage_lang";
 
 /// A cookie as we set them all: `HttpOnly`, `SameSite=Strict`, `Secure` on an https hub.
-pub fn cookie(
-    state: &AppState,
-    name: &'static str,
-    value: &str,
-    max_age_days: Option<i64>,
-) -> Cookie<'static> {
+pub fn cookie(state: &AppState, name: &'static str, value: &str, max_age_days: Option<i64>) -> Cookie<'static> {
     let mut builder = Cookie::build((name, value.to_owned()))
         .path("/")
         .http_only(true)
@@ -60,10 +55,7 @@ pub struct Viewer {
 impl FromRequestParts<AppState> for Viewer {
     type Rejection = PageError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let jar = CookieJar::from_headers(&parts.headers);
         let db = &state.ctx.db;
         let session_token = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned());
@@ -75,45 +67,18 @@ impl FromRequestParts<AppState> for Viewer {
         let lang = Lang::negotiate(
             user.as_ref().map(|u| u.locale.as_str()),
             jar.get(LANG_COOKIE).map(|c| c.value()),
-            parts
-                .headers
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok()),
+            parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
             &hub.default_language,
         );
-        let csrf = parts
-            .extensions
-            .get::<csrf::CsrfToken>()
-            .map(|t| t.0.clone())
-            .unwrap_or_default();
-        let client = client_address(
-            state,
-            &parts.headers,
-            parts.extensions.get::<ConnectInfo<SocketAddr>>(),
-        );
-        let here = parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_else(|| "/".into());
-        Ok(Viewer {
-            session_token: user.as_ref().and(session_token),
-            user,
-            lang,
-            csrf,
-            hub,
-            client,
-            here,
-        })
+        let csrf = parts.extensions.get::<csrf::CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
+        let client = client_address(state, &parts.headers, parts.extensions.get::<ConnectInfo<SocketAddr>>());
+        let here = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
+        Ok(Viewer { session_token: user.as_ref().and(session_token), user, lang, csrf, hub, client, here })
     }
 }
 
 /// The client's address: the socket's peer, or `X-Forwarded-For`'s last hop behind a trusted proxy.
-pub fn client_address(
-    state: &AppState,
-    headers: &HeaderMap,
-    connect: Option<&ConnectInfo<SocketAddr>>,
-) -> String {
+pub fn client_address(state: &AppState, headers: &HeaderMap, connect: Option<&ConnectInfo<SocketAddr>>) -> String {
     if state.ctx.config.trust_forwarded_for
         && let Some(last) = headers
             .get("x-forwarded-for")
@@ -124,9 +89,7 @@ pub fn client_address(
     {
         return last.to_owned();
     }
-    connect
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    connect.map(|c| c.0.ip().to_string()).unwrap_or_else(|| "unknown".into())
 }
 
 impl Viewer {
@@ -135,13 +98,7 @@ impl Viewer {
         self.render_status(state, StatusCode::OK, template, page)
     }
 
-    pub fn render_status(
-        &self,
-        state: &AppState,
-        status: StatusCode,
-        template: &str,
-        page: Value,
-    ) -> Response {
+    pub fn render_status(&self, state: &AppState, status: StatusCode, template: &str, page: Value) -> Response {
         let user = self.user.as_ref().map(|u| {
             context! {
                 username => &u.username,
@@ -170,27 +127,20 @@ impl Viewer {
 
     /// The signed-in member, or a redirect to the sign-in page that comes back here.
     pub fn require_user(&self) -> Result<&User, PageError> {
-        self.user
-            .as_ref()
-            .ok_or_else(|| PageError::SignIn(self.here.clone()))
+        self.user.as_ref().ok_or_else(|| PageError::SignIn(self.here.clone()))
     }
 
     /// The signed-in member if their role is at least `role`.
     pub fn require_role(&self, role: Role) -> Result<&User, PageError> {
         let user = self.require_user()?;
-        if user.has_role(role) {
-            Ok(user)
-        } else {
-            Err(PageError::Forbidden)
-        }
+        if user.has_role(role) { Ok(user) } else { Err(PageError::Forbidden) }
     }
 
     /// Field errors in this reader's language, by field name.
     pub fn field_errors(&self, errors: &[FieldError]) -> BTreeMap<String, String> {
         let mut map = BTreeMap::new();
         for error in errors {
-            map.entry(error.field.clone())
-                .or_insert_with(|| self.lang.text(&error.code));
+            map.entry(error.field.clone()).or_insert_with(|| self.lang.text(&error.code));
         }
         map
     }
@@ -246,42 +196,18 @@ impl IntoResponse for PageError {
                 );
                 return Redirect::to(&target).into_response();
             }
-            PageError::NotFound => (
-                StatusCode::NOT_FOUND,
-                "error.not_found_title",
-                "error.not_found",
-            ),
-            PageError::Forbidden => (
-                StatusCode::FORBIDDEN,
-                "error.forbidden_title",
-                "error.forbidden",
-            ),
+            PageError::NotFound => (StatusCode::NOT_FOUND, "error.not_found_title", "error.not_found"),
+            PageError::Forbidden => (StatusCode::FORBIDDEN, "error.forbidden_title", "error.forbidden"),
             PageError::CsrfFailed => (StatusCode::FORBIDDEN, "error.forbidden_title", "error.csrf"),
-            PageError::BadRequest => (
-                StatusCode::BAD_REQUEST,
-                "error.bad_request_title",
-                "error.bad_request",
-            ),
-            PageError::TooLarge => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "error.bad_request_title",
-                "error.too_large",
-            ),
-            PageError::TooManyRequests => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "error.rate_limited_title",
-                "error.rate_limited",
-            ),
-            PageError::Internal => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "error.internal_title",
-                "error.internal",
-            ),
+            PageError::BadRequest => (StatusCode::BAD_REQUEST, "error.bad_request_title", "error.bad_request"),
+            PageError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "error.bad_request_title", "error.too_large"),
+            PageError::TooManyRequests => {
+                (StatusCode::TOO_MANY_REQUESTS, "error.rate_limited_title", "error.rate_limited")
+            }
+            PageError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "error.internal_title", "error.internal"),
         };
         let mut response = status.into_response();
-        response
-            .extensions_mut()
-            .insert(ErrorPage { title, message });
+        response.extensions_mut().insert(ErrorPage { title, message });
         response
     }
 }
@@ -316,9 +242,7 @@ pub async fn not_found() -> PageError {
 /// A path inside this site to return to, never another site (`//evil.example` is refused).
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_owned()
-        }
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
         _ => "/".to_owned(),
     }
 }

@@ -23,11 +23,7 @@ impl TestHub {
         config.public_url = format!("http://localhost:{port}").parse().unwrap();
         let ctx = maillage_core::Context::open(config).await.unwrap();
         let hub = maillage_server::serve(ctx, listener).await.unwrap();
-        TestHub {
-            url: format!("http://127.0.0.1:{port}"),
-            hub,
-            _database: database,
-        }
+        TestHub { url: format!("http://127.0.0.1:{port}"), hub, _database: database }
     }
 
     pub fn db(&self) -> &maillage_core::Db {
@@ -41,20 +37,14 @@ impl TestHub {
     /// A new browser: its own cookies, no automatic redirects (tests check them).
     pub fn browser(&self) -> Browser {
         Browser {
-            client: Client::builder()
-                .cookie_store(true)
-                .redirect(Policy::none())
-                .build()
-                .unwrap(),
+            client: Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap(),
             base: self.url.clone(),
         }
     }
 
     /// Creates an active account directly.
     pub async fn member(&self, username: &str, role: Role) -> accounts::User {
-        accounts::create_user(self.db(), username, PASSWORD, role)
-            .await
-            .unwrap()
+        accounts::create_user(self.db(), username, PASSWORD, role).await.unwrap()
     }
 
     /// A browser signed in as a new account with `role`.
@@ -62,11 +52,7 @@ impl TestHub {
         self.member(username, role).await;
         let browser = self.browser();
         let response = browser.login(username, PASSWORD).await;
-        assert_eq!(
-            response.status(),
-            StatusCode::SEE_OTHER,
-            "sign-in of {username}"
-        );
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "sign-in of {username}");
         browser
     }
 }
@@ -80,11 +66,7 @@ pub struct Browser {
 
 impl Browser {
     pub async fn get(&self, path: &str) -> Response {
-        self.client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap()
+        self.client.get(format!("{}{path}", self.base)).send().await.unwrap()
     }
 
     pub async fn get_text(&self, path: &str) -> (StatusCode, String) {
@@ -104,21 +86,11 @@ impl Browser {
         let token = self.csrf(page).await;
         let mut form: Vec<(&str, &str)> = vec![("csrf_token", &token)];
         form.extend_from_slice(fields);
-        self.client
-            .post(format!("{}{action}", self.base))
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
+        self.client.post(format!("{}{action}", self.base)).form(&form).send().await.unwrap()
     }
 
     pub async fn login(&self, username: &str, password: &str) -> Response {
-        self.submit(
-            "/login",
-            "/login",
-            &[("username", username), ("password", password)],
-        )
-        .await
+        self.submit("/login", "/login", &[("username", username), ("password", password)]).await
     }
 }
 
@@ -130,11 +102,7 @@ pub fn csrf_in(html: &str) -> Option<String> {
 }
 
 pub fn location(response: &Response) -> String {
-    response
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default()
+    response.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
 }
 
 /// A page's text with minijinja's HTML escapes undone, so tests can look for what a person reads.

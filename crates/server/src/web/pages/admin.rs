@@ -14,19 +14,13 @@ use crate::web::csrf::CsrfForm;
 use crate::web::pages::auth::EmptyForm;
 use crate::web::{PageError, Viewer};
 
-pub async fn dashboard(
-    State(state): State<AppState>,
-    viewer: Viewer,
-) -> Result<Response, PageError> {
+pub async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
     viewer.require_role(Role::Admin)?;
     let pending = accounts::pending_registrations(&state.ctx.db).await?.len();
     Ok(viewer.render(&state, "admin.html", context! { pending => pending }))
 }
 
-pub async fn registrations(
-    State(state): State<AppState>,
-    viewer: Viewer,
-) -> Result<Response, PageError> {
+pub async fn registrations(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
     viewer.require_role(Role::Admin)?;
     // The public view of a member hides what they wrote to the admins; show it here.
     let pending: Vec<_> = accounts::pending_registrations(&state.ctx.db)
@@ -34,11 +28,7 @@ pub async fn registrations(
         .into_iter()
         .map(|u| context! { id => u.id, username => &u.username, display_name => &u.display_name, email => &u.email, registration_note => &u.registration_note, created_at => u.created_at })
         .collect();
-    Ok(viewer.render(
-        &state,
-        "admin_registrations.html",
-        context! { pending => pending },
-    ))
+    Ok(viewer.render(&state, "admin_registrations.html", context! { pending => pending }))
 }
 
 pub async fn approve(
@@ -107,10 +97,7 @@ pub async fn save_hub(
     }
 }
 
-pub async fn invitations(
-    State(state): State<AppState>,
-    viewer: Viewer,
-) -> Result<Response, PageError> {
+pub async fn invitations(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
     viewer.require_role(Role::Admin)?;
     let list = accounts::active_invitations(&state.ctx.db).await?;
     Ok(viewer.render(&state, "admin_invitations.html", context! { invitations => list, errors => context! {}, signup_url => state.ctx.config.url_for("/signup?invite=") }))
@@ -132,9 +119,7 @@ pub async fn create_invitation(
     let admin = viewer.require_role(Role::Admin)?;
     let max_uses = form.max_uses.trim().parse().unwrap_or(0);
     let valid_days = form.valid_days.trim().parse().unwrap_or(0);
-    match accounts::create_invitation(&state.ctx.db, admin.id, max_uses, valid_days, &form.note)
-        .await
-    {
+    match accounts::create_invitation(&state.ctx.db, admin.id, max_uses, valid_days, &form.note).await {
         Ok(_) => Ok(Redirect::to("/admin/invitations").into_response()),
         Err(CoreError::Invalid(errors)) => {
             let list = accounts::active_invitations(&state.ctx.db).await?;

@@ -19,20 +19,12 @@ pub struct SignupQuery {
     invite: Option<String>,
 }
 
-pub async fn signup_page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Query(query): Query<SignupQuery>,
-) -> Response {
+pub async fn signup_page(State(state): State<AppState>, viewer: Viewer, Query(query): Query<SignupQuery>) -> Response {
     let form = context! {
         username => "", display_name => "", email => "", registration_note => "",
         invitation => query.invite.unwrap_or_default(),
     };
-    viewer.render(
-        &state,
-        "signup.html",
-        context! { form => form, errors => context! {} },
-    )
+    viewer.render(&state, "signup.html", context! { form => form, errors => context! {} })
 }
 
 #[derive(Deserialize)]
@@ -75,10 +67,7 @@ pub async fn signup(
     };
     let has_rules = !viewer.hub.rules.is_empty();
     if has_rules && form.accept_rules.is_none() {
-        let errors = viewer.field_errors(&[maillage_core::FieldError::new(
-            "accept_rules",
-            "error.accept_rules",
-        )]);
+        let errors = viewer.field_errors(&[maillage_core::FieldError::new("accept_rules", "error.accept_rules")]);
         return Ok(viewer.render_status(
             &state,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -86,19 +75,11 @@ pub async fn signup(
             context! { form => echo, errors => errors },
         ));
     }
-    rate::hit(
-        db,
-        &format!("signup:{}", viewer.client),
-        SIGNUPS_PER_ADDRESS_PER_HOUR,
-        HOUR_MS,
-    )
-    .await?;
+    rate::hit(db, &format!("signup:{}", viewer.client), SIGNUPS_PER_ADDRESS_PER_HOUR, HOUR_MS).await?;
     match accounts::register(db, viewer.hub.registration_mode, &new).await {
-        Ok(user) if user.status == AccountStatus::Pending => Ok(viewer.render(
-            &state,
-            "signup_pending.html",
-            context! { username => user.username },
-        )),
+        Ok(user) if user.status == AccountStatus::Pending => {
+            Ok(viewer.render(&state, "signup_pending.html", context! { username => user.username }))
+        }
         Ok(user) => {
             let token = accounts::create_session(db, user.id, SessionKind::Browser, "").await?;
             let jar = jar.add(cookie(&state, SESSION_COOKIE, &token, Some(30)));
@@ -122,12 +103,12 @@ pub struct LoginQuery {
     next: Option<String>,
 }
 
-pub async fn login_page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Query(query): Query<LoginQuery>,
-) -> Response {
-    viewer.render(&state, "login.html", context! { next => safe_next(query.next.as_deref()), username => "", error => None::<String> })
+pub async fn login_page(State(state): State<AppState>, viewer: Viewer, Query(query): Query<LoginQuery>) -> Response {
+    viewer.render(
+        &state,
+        "login.html",
+        context! { next => safe_next(query.next.as_deref()), username => "", error => None::<String> },
+    )
 }
 
 #[derive(Deserialize)]
@@ -165,9 +146,7 @@ pub async fn login(
         }
         // One message for an unknown account and a wrong password.
         Err(CoreError::Unauthorized) => Ok(failed("login.failed", StatusCode::UNAUTHORIZED)),
-        Err(CoreError::RateLimited) => {
-            Ok(failed("error.rate_limited", StatusCode::TOO_MANY_REQUESTS))
-        }
+        Err(CoreError::RateLimited) => Ok(failed("error.rate_limited", StatusCode::TOO_MANY_REQUESTS)),
         Err(CoreError::Invalid(_)) => Ok(failed("error.account_pending", StatusCode::FORBIDDEN)),
         Err(e) => Err(e.into()),
     }

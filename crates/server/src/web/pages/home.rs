@@ -28,11 +28,7 @@ pub async fn health(State(state): State<AppState>) -> Response {
         Ok(_) => (axum::http::StatusCode::OK, "ok").into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "health check: database unavailable");
-            (
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "database unavailable",
-            )
-                .into_response()
+            (axum::http::StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
         }
     }
 }
@@ -40,13 +36,7 @@ pub async fn health(State(state): State<AppState>) -> Response {
 pub const STYLESHEET: &str = include_str!("../../../../../frontend/static/style.css");
 
 pub async fn stylesheet() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
-        ],
-        STYLESHEET,
-    )
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=86400")], STYLESHEET)
         .into_response()
 }
 

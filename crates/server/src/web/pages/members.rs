@@ -1,6 +1,7 @@
 //! The member directory ("trombinoscope") and profile pages.
 
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use maillage_core::accounts::{self, AccountStatus, DirectoryQuery};
 use minijinja::context;
@@ -34,8 +35,13 @@ pub async fn directory(
 pub async fn profile(
     State(state): State<AppState>,
     viewer: Viewer,
+    headers: HeaderMap,
     Path(username): Path<String>,
 ) -> Result<Response, PageError> {
+    // The same URL is the member's page and their ActivityPub actor.
+    if crate::activitypub::wants_activity_json(&headers) {
+        return Ok(crate::activitypub::person_document(&state, &username.to_lowercase()).await);
+    }
     let member = accounts::user_by_username(&state.ctx.db, &username)
         .await?
         .filter(|u| u.status == AccountStatus::Active)

@@ -122,16 +122,9 @@ pub async fn change_password(
     }
 }
 
-pub async fn delete_page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-) -> Result<Response, PageError> {
+pub async fn delete_page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
     viewer.require_user()?;
-    Ok(viewer.render(
-        &state,
-        "delete_account.html",
-        context! { errors => context! {} },
-    ))
+    Ok(viewer.render(&state, "delete_account.html", context! { errors => context! {} }))
 }
 
 #[derive(Deserialize)]

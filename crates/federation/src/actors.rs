@@ -1,0 +1,445 @@
+//! Actors: ours (instance, members, feature groups) and the remote ones we know.
+
+use maillage_core::accounts;
+use maillage_core::time::{DAY_MS, now_ms};
+use serde_json::{Value, json};
+use sqlx::FromRow;
+use url::Url;
+
+use crate::Federation;
+use crate::error::{FederationError, FederationResult};
+use crate::http::ACCEPT_ACTIVITY;
+use crate::protocol::{self, id_of, type_of};
+use crate::signatures::{SigningKey, generate_keypair};
+
+/// What kind of actor of ours, and where it lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalKind {
+    /// The hub itself (FEP-2677): signs our fetches, represents the hub.
+    Application,
+    /// A member.
+    Person,
+    /// Something people follow: a forum category, the library, the calendar.
+    Group,
+}
+
+impl LocalKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LocalKind::Application => "application",
+            LocalKind::Person => "person",
+            LocalKind::Group => "group",
+        }
+    }
+
+    fn parse(text: &str) -> LocalKind {
+        match text {
+            "application" => LocalKind::Application,
+            "group" => LocalKind::Group,
+            _ => LocalKind::Person,
+        }
+    }
+}
+
+/// Name of the instance actor's row.
+pub const INSTANCE_ACTOR_NAME: &str = "instance";
+
+/// One of our actors with its keys.
+#[derive(Debug, Clone)]
+pub struct LocalActor {
+    pub id: i64,
+    pub kind: LocalKind,
+    pub name: String,
+    pub user_id: Option<i64>,
+    pub public_key_pem: String,
+    pub private_key_pem: String,
+}
+
+#[derive(FromRow)]
+struct LocalActorRow {
+    id: i64,
+    kind: String,
+    name: String,
+    user_id: Option<i64>,
+    public_key_pem: String,
+    private_key_pem: String,
+}
+
+impl From<LocalActorRow> for LocalActor {
+    fn from(row: LocalActorRow) -> LocalActor {
+        LocalActor {
+            id: row.id,
+            kind: LocalKind::parse(&row.kind),
+            name: row.name,
+            user_id: row.user_id,
+            public_key_pem: row.public_key_pem,
+            private_key_pem: row.private_key_pem,
+        }
+    }
+}
+
+impl LocalActor {
+    /// The actor's ActivityPub id.
+    pub fn ap_id(&self, fed: &Federation) -> String {
+        match self.kind {
+            LocalKind::Application => fed.url("/actor"),
+            LocalKind::Person => fed.url(&format!("/u/{}", self.name)),
+            LocalKind::Group => fed.url(&format!("/g/{}", self.name)),
+        }
+    }
+
+    pub fn key_id(&self, fed: &Federation) -> String {
+        format!("{}#main-key", self.ap_id(fed))
+    }
+
+    pub fn signing_key(&self, fed: &Federation) -> FederationResult<SigningKey> {
+        fed.keys.signing(&self.key_id(fed), &self.private_key_pem)
+    }
+
+    /// Where its collections live: `{id}/inbox`, `{id}/outbox`, `{id}/followers`.
+    pub fn collection(&self, fed: &Federation, name: &str) -> String {
+        format!("{}/{name}", self.ap_id(fed))
+    }
+}
+
+const LOCAL_COLUMNS: &str = "id, kind, name, user_id, public_key_pem, private_key_pem";
+
+/// Finds one of our actors.
+pub async fn find_local(fed: &Federation, kind: LocalKind, name: &str) -> FederationResult<Option<LocalActor>> {
+    let row = sqlx::query_as::<_, LocalActorRow>(&format!(
+        "SELECT {LOCAL_COLUMNS} FROM local_actors WHERE kind = $1 AND name = $2"
+    ))
+    .bind(kind.as_str())
+    .bind(name)
+    .fetch_optional(fed.ctx.db.pool())
+    .await?;
+    Ok(row.map(LocalActor::from))
+}
+
+pub async fn local_by_id(fed: &Federation, id: i64) -> FederationResult<LocalActor> {
+    let row = sqlx::query_as::<_, LocalActorRow>(&format!("SELECT {LOCAL_COLUMNS} FROM local_actors WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(fed.ctx.db.pool())
+        .await?;
+    row.map(LocalActor::from).ok_or(FederationError::NotFound)
+}
+
+/// Our actor of this kind and name, created with a new key pair on first use. Key generation
+/// takes a moment, so it happens off the async threads; a concurrent creation keeps one row.
+pub async fn ensure_local(
+    fed: &Federation,
+    kind: LocalKind,
+    name: &str,
+    user_id: Option<i64>,
+) -> FederationResult<LocalActor> {
+    if let Some(actor) = find_local(fed, kind, name).await? {
+        return Ok(actor);
+    }
+    let (public, private) = tokio::task::spawn_blocking(generate_keypair)
+        .await
+        .map_err(|e| FederationError::Core(maillage_core::CoreError::Internal(e.to_string())))??;
+    sqlx::query(
+        "INSERT INTO local_actors (kind, name, user_id, public_key_pem, private_key_pem, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kind, name) DO NOTHING",
+    )
+    .bind(kind.as_str())
+    .bind(name)
+    .bind(user_id)
+    .bind(public)
+    .bind(private)
+    .bind(now_ms())
+    .execute(fed.ctx.db.pool())
+    .await?;
+    find_local(fed, kind, name).await?.ok_or(FederationError::NotFound)
+}
+
+/// The instance actor.
+pub async fn instance_actor(fed: &Federation) -> FederationResult<LocalActor> {
+    ensure_local(fed, LocalKind::Application, INSTANCE_ACTOR_NAME, None).await
+}
+
+/// The Person actor of an active member, if there is such a member.
+pub async fn person_actor(fed: &Federation, username: &str) -> FederationResult<Option<LocalActor>> {
+    let Some(user) = accounts::user_by_username(&fed.ctx.db, username).await? else { return Ok(None) };
+    if user.status != accounts::AccountStatus::Active {
+        return Ok(None);
+    }
+    Ok(Some(ensure_local(fed, LocalKind::Person, &user.username, Some(user.id)).await?))
+}
+
+/// How a Group actor presents itself; each feature crate describes its own.
+#[derive(Debug, Clone)]
+pub struct GroupProfile {
+    pub name: String,
+    pub summary_html: String,
+    /// The human page for the group.
+    pub url: String,
+}
+
+/// The ActivityStreams document of one of our actors.
+pub async fn actor_document(
+    fed: &Federation,
+    actor: &LocalActor,
+    group: Option<&GroupProfile>,
+) -> FederationResult<Value> {
+    let hub = maillage_core::hub::identity(&fed.ctx.db).await?;
+    let id = actor.ap_id(fed);
+    let mut doc = json!({
+        "@context": protocol::context(),
+        "id": id,
+        "inbox": actor.collection(fed, "inbox"),
+        "outbox": actor.collection(fed, "outbox"),
+        "followers": actor.collection(fed, "followers"),
+        "following": actor.collection(fed, "following"),
+        "endpoints": { "sharedInbox": fed.url("/inbox") },
+        "publicKey": { "id": actor.key_id(fed), "owner": id, "publicKeyPem": actor.public_key_pem },
+        "manuallyApprovesFollowers": false,
+        "discoverable": true,
+    });
+    match actor.kind {
+        LocalKind::Application => {
+            doc["type"] = json!("Application");
+            doc["preferredUsername"] = json!(fed.ctx.config.public_url.host_str().unwrap_or("maillage"));
+            doc["name"] = json!(hub.name);
+            doc["summary"] = json!(hub.description_html);
+            doc["url"] = json!(fed.url("/"));
+            if !hub.logo_url.is_empty() {
+                doc["icon"] = json!({ "type": "Image", "url": hub.logo_url });
+            }
+        }
+        LocalKind::Person => {
+            let user = accounts::user_by_username(&fed.ctx.db, &actor.name).await?.ok_or(FederationError::NotFound)?;
+            doc["type"] = json!("Person");
+            doc["preferredUsername"] = json!(user.username);
+            doc["name"] = json!(user.shown_name());
+            doc["summary"] = json!(user.bio_html);
+            doc["url"] = json!(id);
+            doc["published"] = json!(maillage_core::time::to_rfc3339(user.created_at));
+            if !user.avatar_url.is_empty() {
+                doc["icon"] = json!({ "type": "Image", "url": user.avatar_url });
+            }
+        }
+        LocalKind::Group => {
+            let profile = group.ok_or(FederationError::NotFound)?;
+            doc["type"] = json!("Group");
+            doc["preferredUsername"] = json!(actor.name);
+            doc["name"] = json!(profile.name);
+            doc["summary"] = json!(profile.summary_html);
+            doc["url"] = json!(profile.url);
+            doc["attributedTo"] = json!(fed.url("/actor"));
+            if !hub.logo_url.is_empty() {
+                doc["icon"] = json!({ "type": "Image", "url": hub.logo_url });
+            }
+        }
+    }
+    Ok(doc)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Remote actors
+
+/// An actor of another server, as we stored it.
+#[derive(Debug, Clone, FromRow)]
+pub struct RemoteActor {
+    pub id: i64,
+    pub ap_id: String,
+    pub kind: String,
+    pub domain: String,
+    pub preferred_username: String,
+    pub name: String,
+    pub url: String,
+    pub inbox: String,
+    pub shared_inbox: String,
+    pub key_id: String,
+    pub public_key_pem: String,
+    pub fetched_at: i64,
+}
+
+impl RemoteActor {
+    /// The inbox deliveries go to: the shared one when the server has it.
+    pub fn delivery_inbox(&self) -> &str {
+        if self.shared_inbox.is_empty() { &self.inbox } else { &self.shared_inbox }
+    }
+
+    /// `@name@domain`, as people write it.
+    pub fn handle(&self) -> String {
+        format!("@{}@{}", self.preferred_username, self.domain)
+    }
+}
+
+const REMOTE_COLUMNS: &str =
+    "id, ap_id, kind, domain, preferred_username, name, url, inbox, shared_inbox, key_id, public_key_pem, fetched_at";
+
+pub async fn remote_by_ap_id(fed: &Federation, ap_id: &str) -> FederationResult<Option<RemoteActor>> {
+    Ok(sqlx::query_as::<_, RemoteActor>(&format!("SELECT {REMOTE_COLUMNS} FROM remote_actors WHERE ap_id = $1"))
+        .bind(ap_id)
+        .fetch_optional(fed.ctx.db.pool())
+        .await?)
+}
+
+pub async fn remote_by_key_id(fed: &Federation, key_id: &str) -> FederationResult<Option<RemoteActor>> {
+    Ok(sqlx::query_as::<_, RemoteActor>(&format!("SELECT {REMOTE_COLUMNS} FROM remote_actors WHERE key_id = $1"))
+        .bind(key_id)
+        .fetch_optional(fed.ctx.db.pool())
+        .await?)
+}
+
+pub async fn remote_by_id(fed: &Federation, id: i64) -> FederationResult<RemoteActor> {
+    sqlx::query_as::<_, RemoteActor>(&format!("SELECT {REMOTE_COLUMNS} FROM remote_actors WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(fed.ctx.db.pool())
+        .await?
+        .ok_or(FederationError::NotFound)
+}
+
+/// Actor types we accept as senders and follow targets.
+const ACTOR_TYPES: &[&str] = &["Person", "Group", "Application", "Service", "Organization"];
+
+/// Reads an actor document into what we store, checking that it is one and that its key
+/// belongs to it.
+pub fn parse_actor(doc: &Value) -> FederationResult<ParsedActor> {
+    let kind = type_of(doc).ok_or_else(|| FederationError::BadDocument("actor without type".into()))?;
+    if !ACTOR_TYPES.contains(&kind) {
+        return Err(FederationError::BadDocument(format!("{kind} is not an actor type")));
+    }
+    let ap_id =
+        doc.get("id").and_then(Value::as_str).ok_or_else(|| FederationError::BadDocument("actor without id".into()))?;
+    let domain = protocol::origin_of(ap_id)
+        .ok_or_else(|| FederationError::BadDocument(format!("actor id {ap_id} is not a URL")))?;
+    let inbox =
+        doc.get("inbox").and_then(id_of).ok_or_else(|| FederationError::BadDocument("actor without inbox".into()))?;
+    let shared_inbox = doc.get("endpoints").and_then(|e| e.get("sharedInbox")).and_then(Value::as_str).unwrap_or("");
+    // `publicKey` is an object, or (rarely) an array of them.
+    let key = match doc.get("publicKey") {
+        Some(Value::Array(keys)) => {
+            keys.iter().find(|k| k.get("owner").and_then(id_of) == Some(ap_id)).or_else(|| keys.first())
+        }
+        other => other,
+    };
+    let (key_id, key_pem) = match key {
+        Some(key) => {
+            let owner = key.get("owner").and_then(id_of).unwrap_or(ap_id);
+            if owner != ap_id {
+                return Err(FederationError::BadDocument(format!("the key of {ap_id} belongs to {owner}")));
+            }
+            (
+                key.get("id").and_then(Value::as_str).unwrap_or(""),
+                key.get("publicKeyPem").and_then(Value::as_str).unwrap_or(""),
+            )
+        }
+        None => ("", ""),
+    };
+    // Inboxes on another host than the actor would let anyone redirect deliveries.
+    for endpoint in [inbox, shared_inbox].into_iter().filter(|e| !e.is_empty()) {
+        if protocol::origin_of(endpoint).as_deref() != Some(domain.as_str()) {
+            return Err(FederationError::BadDocument(format!("inbox {endpoint} is not on {domain}")));
+        }
+    }
+    Ok(ParsedActor {
+        ap_id: ap_id.to_owned(),
+        kind: kind.to_owned(),
+        domain,
+        preferred_username: doc.get("preferredUsername").and_then(Value::as_str).unwrap_or("").to_owned(),
+        name: doc.get("name").and_then(Value::as_str).unwrap_or("").to_owned(),
+        url: doc.get("url").and_then(id_of).unwrap_or(ap_id).to_owned(),
+        inbox: inbox.to_owned(),
+        shared_inbox: shared_inbox.to_owned(),
+        key_id: key_id.to_owned(),
+        public_key_pem: key_pem.to_owned(),
+    })
+}
+
+/// The fields of an actor document we keep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedActor {
+    pub ap_id: String,
+    pub kind: String,
+    pub domain: String,
+    pub preferred_username: String,
+    pub name: String,
+    pub url: String,
+    pub inbox: String,
+    pub shared_inbox: String,
+    pub key_id: String,
+    pub public_key_pem: String,
+}
+
+/// Stores (or refreshes) a remote actor.
+pub async fn store_remote(fed: &Federation, actor: &ParsedActor, raw: &Value) -> FederationResult<RemoteActor> {
+    sqlx::query(
+        "INSERT INTO remote_actors (ap_id, kind, domain, preferred_username, name, url, inbox, shared_inbox, key_id, \
+         public_key_pem, raw, fetched_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         ON CONFLICT (ap_id) DO UPDATE SET kind = $2, domain = $3, preferred_username = $4, name = $5, url = $6, \
+         inbox = $7, shared_inbox = $8, key_id = $9, public_key_pem = $10, raw = $11, fetched_at = $12",
+    )
+    .bind(&actor.ap_id)
+    .bind(&actor.kind)
+    .bind(&actor.domain)
+    .bind(&actor.preferred_username)
+    .bind(&actor.name)
+    .bind(&actor.url)
+    .bind(&actor.inbox)
+    .bind(&actor.shared_inbox)
+    .bind(&actor.key_id)
+    .bind(&actor.public_key_pem)
+    .bind(raw.to_string())
+    .bind(now_ms())
+    .execute(fed.ctx.db.pool())
+    .await?;
+    crate::instances::seen(fed, &actor.domain).await?;
+    remote_by_ap_id(fed, &actor.ap_id).await?.ok_or(FederationError::NotFound)
+}
+
+/// Fetches an actor document (signed by our instance actor) and stores it.
+pub async fn fetch_remote(fed: &Federation, ap_id: &str) -> FederationResult<RemoteActor> {
+    let url = Url::parse(ap_id).map_err(|e| FederationError::BadDocument(format!("{ap_id}: {e}")))?;
+    let signer = instance_actor(fed).await?.signing_key(fed)?;
+    let fetched = fed.http.get_json(&url, ACCEPT_ACTIVITY, Some(&signer)).await?;
+    let parsed = parse_actor(&fetched.json)?;
+    // The document must be the one asked for (or the same host's canonical id after a redirect).
+    if parsed.ap_id != ap_id && protocol::origin_of(&parsed.ap_id) != protocol::origin_of(ap_id) {
+        return Err(FederationError::BadDocument(format!("{ap_id} answered with the actor {}", parsed.ap_id)));
+    }
+    store_remote(fed, &parsed, &fetched.json).await
+}
+
+/// A remote actor from our store, fetched when unknown or older than a day.
+pub async fn remote_actor(fed: &Federation, ap_id: &str) -> FederationResult<RemoteActor> {
+    match remote_by_ap_id(fed, ap_id).await? {
+        Some(actor) if now_ms() - actor.fetched_at < DAY_MS => Ok(actor),
+        Some(stale) => Ok(fetch_remote(fed, ap_id).await.unwrap_or(stale)),
+        None => fetch_remote(fed, ap_id).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actor_key_must_belong_to_the_actor() {
+        let doc = json!({
+            "id": "https://a.example/u/x", "type": "Person", "inbox": "https://a.example/u/x/inbox",
+            "publicKey": { "id": "https://a.example/u/y#main-key", "owner": "https://a.example/u/y", "publicKeyPem": "x" }
+        });
+        assert!(parse_actor(&doc).is_err());
+    }
+
+    #[test]
+    fn inbox_on_another_host_is_refused() {
+        let doc = json!({ "id": "https://a.example/u/x", "type": "Person", "inbox": "https://evil.example/inbox" });
+        assert!(parse_actor(&doc).is_err());
+    }
+
+    #[test]
+    fn group_actor_is_read() {
+        let doc = json!({
+            "id": "https://lemmy.example/c/aidants", "type": "Group", "preferredUsername": "aidants",
+            "inbox": "https://lemmy.example/c/aidants/inbox", "endpoints": { "sharedInbox": "https://lemmy.example/inbox" },
+            "publicKey": { "id": "https://lemmy.example/c/aidants#main-key", "owner": "https://lemmy.example/c/aidants", "publicKeyPem": "PEM" }
+        });
+        let actor = parse_actor(&doc).unwrap();
+        assert_eq!(actor.domain, "lemmy.example");
+        assert_eq!(actor.shared_inbox, "https://lemmy.example/inbox");
+    }
+}

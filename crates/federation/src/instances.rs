@@ -1,0 +1,166 @@
+//! Other servers: what software they run (from NodeInfo), our policy toward them, and the
+//! health of deliveries to them.
+
+use maillage_core::time::{HOUR_MS, MINUTE_MS, Millis, now_ms};
+use serde::Serialize;
+use sqlx::FromRow;
+
+use crate::Federation;
+use crate::error::FederationResult;
+
+/// After this many failures in a row, deliveries to an instance pause.
+pub const PAUSE_AFTER_FAILURES: i64 = 3;
+
+/// One known server.
+#[derive(Debug, Clone, Serialize, FromRow)]
+pub struct Instance {
+    pub domain: String,
+    pub software: String,
+    pub version: String,
+    pub name: String,
+    pub region: String,
+    pub description: String,
+    /// `normal` or `blocked`.
+    pub policy: String,
+    pub consecutive_failures: i64,
+    pub paused_until: i64,
+    pub last_success_at: i64,
+    pub last_failure_at: i64,
+    pub last_error: String,
+    pub first_seen_at: i64,
+}
+
+/// Notes that a server exists (first contact).
+pub async fn seen(fed: &Federation, domain: &str) -> FederationResult<()> {
+    sqlx::query("INSERT INTO instances (domain, first_seen_at) VALUES ($1, $2) ON CONFLICT (domain) DO NOTHING")
+        .bind(domain)
+        .bind(now_ms())
+        .execute(fed.ctx.db.pool())
+        .await?;
+    Ok(())
+}
+
+pub async fn get(fed: &Federation, domain: &str) -> FederationResult<Option<Instance>> {
+    Ok(sqlx::query_as::<_, Instance>(
+        "SELECT domain, software, version, name, region, description, policy, consecutive_failures, paused_until, \
+         last_success_at, last_failure_at, last_error, first_seen_at FROM instances WHERE domain = $1",
+    )
+    .bind(domain)
+    .fetch_optional(fed.ctx.db.pool())
+    .await?)
+}
+
+/// Every known server, hubs and the most active first.
+pub async fn list(fed: &Federation) -> FederationResult<Vec<Instance>> {
+    Ok(sqlx::query_as::<_, Instance>(
+        "SELECT domain, software, version, name, region, description, policy, consecutive_failures, paused_until, \
+         last_success_at, last_failure_at, last_error, first_seen_at FROM instances \
+         ORDER BY CASE WHEN software = 'maillage' THEN 0 ELSE 1 END, domain",
+    )
+    .fetch_all(fed.ctx.db.pool())
+    .await?)
+}
+
+/// Whether we refuse everything from and to this server.
+pub async fn is_blocked(fed: &Federation, domain: &str) -> FederationResult<bool> {
+    Ok(get(fed, domain).await?.is_some_and(|i| i.policy == "blocked"))
+}
+
+/// Blocks or unblocks a server (admins).
+pub async fn set_blocked(fed: &Federation, domain: &str, blocked: bool) -> FederationResult<()> {
+    seen(fed, domain).await?;
+    sqlx::query("UPDATE instances SET policy = $1 WHERE domain = $2")
+        .bind(if blocked { "blocked" } else { "normal" })
+        .bind(domain)
+        .execute(fed.ctx.db.pool())
+        .await?;
+    Ok(())
+}
+
+/// The server answered: it is healthy again.
+pub async fn record_success(fed: &Federation, domain: &str) -> FederationResult<()> {
+    seen(fed, domain).await?;
+    sqlx::query(
+        "UPDATE instances SET consecutive_failures = 0, paused_until = 0, last_success_at = $1 WHERE domain = $2",
+    )
+    .bind(now_ms())
+    .bind(domain)
+    .execute(fed.ctx.db.pool())
+    .await?;
+    Ok(())
+}
+
+/// How long deliveries pause after `failures` failures in a row: 10 minutes, doubling, at most a day.
+pub fn pause_for(failures: i64) -> Millis {
+    let steps = (failures - PAUSE_AFTER_FAILURES).clamp(0, 8) as u32;
+    (10 * MINUTE_MS * 2i64.pow(steps)).min(24 * HOUR_MS)
+}
+
+/// The server failed to answer; after a few failures in a row, pause deliveries to it.
+pub async fn record_failure(fed: &Federation, domain: &str, error: &str) -> FederationResult<()> {
+    seen(fed, domain).await?;
+    let now = now_ms();
+    let failures: i64 = sqlx::query_scalar(
+        "UPDATE instances SET consecutive_failures = consecutive_failures + 1, last_failure_at = $1, last_error = $2 \
+         WHERE domain = $3 RETURNING consecutive_failures",
+    )
+    .bind(now)
+    .bind(error.chars().take(300).collect::<String>())
+    .bind(domain)
+    .fetch_one(fed.ctx.db.pool())
+    .await?;
+    if failures >= PAUSE_AFTER_FAILURES {
+        sqlx::query("UPDATE instances SET paused_until = $1 WHERE domain = $2")
+            .bind(now + pause_for(failures))
+            .bind(domain)
+            .execute(fed.ctx.db.pool())
+            .await?;
+    }
+    Ok(())
+}
+
+/// Saves what a server's NodeInfo says about it.
+pub async fn save_nodeinfo(
+    fed: &Federation,
+    domain: &str,
+    info: &crate::nodeinfo::RemoteNodeInfo,
+) -> FederationResult<()> {
+    seen(fed, domain).await?;
+    sqlx::query(
+        "UPDATE instances SET software = $1, version = $2, name = $3, region = $4, description = $5, nodeinfo_fetched_at = $6 \
+         WHERE domain = $7",
+    )
+    .bind(&info.software)
+    .bind(&info.version)
+    .bind(&info.name)
+    .bind(&info.region)
+    .bind(&info.description)
+    .bind(now_ms())
+    .bind(domain)
+    .execute(fed.ctx.db.pool())
+    .await?;
+    Ok(())
+}
+
+/// Servers whose NodeInfo we have not read in a day.
+pub async fn stale_nodeinfo(fed: &Federation, limit: i64) -> FederationResult<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT domain FROM instances WHERE nodeinfo_fetched_at < $1 AND policy <> 'blocked' ORDER BY domain LIMIT $2",
+    )
+    .bind(now_ms() - 24 * HOUR_MS)
+    .bind(limit)
+    .fetch_all(fed.ctx.db.pool())
+    .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pauses_grow_and_are_bounded() {
+        assert_eq!(pause_for(3), 10 * MINUTE_MS);
+        assert_eq!(pause_for(4), 20 * MINUTE_MS);
+        assert_eq!(pause_for(50), 24 * HOUR_MS);
+    }
+}

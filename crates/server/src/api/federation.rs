@@ -1,0 +1,175 @@
+//! Federation administration: queue health, instances, follows and the inbox journal.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use maillage_core::accounts::Role;
+use maillage_federation::activities::{self, Followed, NetworkLink};
+use maillage_federation::delivery::{self, QueueStatus};
+use maillage_federation::inbox::{self, JournalEntry};
+use maillage_federation::instances::{self, Instance};
+use maillage_federation::{FederationError, actors, webfinger};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{ApiError, ApiErrorBody, ApiJson, ApiUser};
+use crate::AppState;
+
+fn federation_error(error: FederationError) -> ApiError {
+    match error {
+        FederationError::Core(e) => e.into(),
+        FederationError::NotFound => ApiError::not_found(),
+        other => ApiError::bad_request(other.to_string()),
+    }
+}
+
+/// The federation dashboard.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FederationOverview {
+    #[schema(value_type = Object)]
+    pub queue: QueueStatus,
+    #[schema(value_type = Vec<Object>)]
+    pub instances: Vec<Instance>,
+    /// What the hub (its instance actor) follows.
+    #[schema(value_type = Vec<Object>)]
+    pub following: Vec<Followed>,
+    /// The latest activities received, with what became of them.
+    #[schema(value_type = Vec<Object>)]
+    pub journal: Vec<JournalEntry>,
+}
+
+pub async fn overview(state: &AppState) -> Result<FederationOverview, FederationError> {
+    let fed = &state.fed;
+    let hub_actor = actors::instance_actor(fed).await?;
+    Ok(FederationOverview {
+        queue: delivery::queue_status(fed).await?,
+        instances: instances::list(fed).await?,
+        following: activities::following_list(fed, &hub_actor).await?,
+        journal: inbox::journal(fed, 50).await?,
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/federation", tag = "admin", security(("token" = [])), responses((status = 200, body = FederationOverview), (status = 403, body = ApiErrorBody)))]
+pub async fn status(State(state): State<AppState>, me: ApiUser) -> Result<Json<FederationOverview>, ApiError> {
+    me.require(Role::Admin)?;
+    overview(&state).await.map(Json).map_err(federation_error)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct FollowRequest {
+    /// A handle (`@calendrier@hub.example`) or an actor URL.
+    pub actor: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FollowAnswer {
+    pub actor: String,
+    pub status: String,
+}
+
+/// Resolves a handle or URL to a stored remote actor.
+pub async fn remote_from_reference(state: &AppState, reference: &str) -> Result<actors::RemoteActor, FederationError> {
+    let ap_id = webfinger::resolve_actor_reference(&state.fed, reference).await?;
+    actors::fetch_remote(&state.fed, &ap_id).await
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/federation/follows", tag = "admin", security(("token" = [])), request_body = FollowRequest, responses((status = 202, body = FollowAnswer), (status = 400, body = ApiErrorBody)))]
+pub async fn follow(
+    State(state): State<AppState>,
+    me: ApiUser,
+    ApiJson(request): ApiJson<FollowRequest>,
+) -> Result<(StatusCode, Json<FollowAnswer>), ApiError> {
+    me.require(Role::Admin)?;
+    let result = async {
+        let target = remote_from_reference(&state, &request.actor).await?;
+        let hub_actor = actors::instance_actor(&state.fed).await?;
+        activities::follow(&state.fed, &hub_actor, &target).await?;
+        Ok::<_, FederationError>(FollowAnswer { actor: target.ap_id, status: "pending".into() })
+    }
+    .await;
+    result.map(|answer| (StatusCode::ACCEPTED, Json(answer))).map_err(federation_error)
+}
+
+#[utoipa::path(delete, path = "/api/v1/admin/federation/follows", tag = "admin", security(("token" = [])), request_body = FollowRequest, responses((status = 204), (status = 404, body = ApiErrorBody)))]
+pub async fn unfollow(
+    State(state): State<AppState>,
+    me: ApiUser,
+    ApiJson(request): ApiJson<FollowRequest>,
+) -> Result<StatusCode, ApiError> {
+    me.require(Role::Admin)?;
+    let result = async {
+        let ap_id = webfinger::resolve_actor_reference(&state.fed, &request.actor).await?;
+        let target = actors::remote_by_ap_id(&state.fed, &ap_id).await?.ok_or(FederationError::NotFound)?;
+        let hub_actor = actors::instance_actor(&state.fed).await?;
+        activities::unfollow(&state.fed, &hub_actor, &target).await
+    }
+    .await;
+    result.map(|()| StatusCode::NO_CONTENT).map_err(federation_error)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct InstancePolicy {
+    pub domain: String,
+    pub blocked: bool,
+}
+
+#[utoipa::path(put, path = "/api/v1/admin/federation/instances", tag = "admin", security(("token" = [])), request_body = InstancePolicy, responses((status = 204)))]
+pub async fn set_policy(
+    State(state): State<AppState>,
+    me: ApiUser,
+    ApiJson(policy): ApiJson<InstancePolicy>,
+) -> Result<StatusCode, ApiError> {
+    me.require(Role::Admin)?;
+    let domain = policy.domain.trim().to_ascii_lowercase();
+    if domain.is_empty() || domain.contains('/') || domain.contains(' ') {
+        return Err(ApiError::bad_request("domain must be a host name such as mastodon.example"));
+    }
+    instances::set_blocked(&state.fed, &domain, policy.blocked).await.map_err(federation_error)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A server of the network, as the public network page shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NetworkEntry {
+    pub domain: String,
+    pub name: String,
+    pub region: String,
+    pub software: String,
+    pub we_follow: i64,
+    pub follow_us: i64,
+    /// `ok`, `failing` or `paused`.
+    pub health: String,
+}
+
+pub async fn network(state: &AppState) -> Result<Vec<NetworkEntry>, FederationError> {
+    let links: Vec<NetworkLink> = activities::network_links(&state.fed).await?;
+    let now = maillage_core::time::now_ms();
+    Ok(instances::list(&state.fed)
+        .await?
+        .into_iter()
+        .filter(|i| i.policy != "blocked")
+        .map(|i| {
+            let link = links.iter().find(|l| l.domain == i.domain);
+            NetworkEntry {
+                health: if i.paused_until > now {
+                    "paused".into()
+                } else if i.consecutive_failures > 0 {
+                    "failing".into()
+                } else {
+                    "ok".into()
+                },
+                we_follow: link.map(|l| l.we_follow).unwrap_or(0),
+                follow_us: link.map(|l| l.follow_us).unwrap_or(0),
+                domain: i.domain,
+                name: i.name,
+                region: i.region,
+                software: i.software,
+            }
+        })
+        .collect())
+}
+
+#[utoipa::path(get, path = "/api/v1/network", tag = "hub", responses((status = 200, body = [NetworkEntry])))]
+pub async fn network_list(State(state): State<AppState>) -> Result<Json<Vec<NetworkEntry>>, ApiError> {
+    network(&state).await.map(Json).map_err(federation_error)
+}

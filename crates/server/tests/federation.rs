@@ -1,0 +1,438 @@
+//! Federation between real hubs on 127.0.0.1 ports, each with its own database, over real HTTP
+//! with real signatures.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::time::Duration;
+
+use common::TestHub;
+use maillage_core::accounts::Role;
+use maillage_federation::actors::{self, LocalActor};
+use maillage_federation::signatures::{self, sign_request};
+use maillage_federation::{Federation, activities, delivery, instances, webfinger};
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use url::Url;
+
+/// Waits until `check` is true (deliveries and inbox processing are asynchronous).
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(30) {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+fn fed(hub: &TestHub) -> &Federation {
+    &hub.hub.state.fed
+}
+
+fn domain(hub: &TestHub) -> String {
+    fed(hub).domain()
+}
+
+/// POSTs `activity` to `inbox`, signed by `actor` of `from` (optionally tampered with).
+async fn post_signed(
+    from: &TestHub,
+    actor: &LocalActor,
+    inbox: &str,
+    body: &[u8],
+    tamper: impl FnOnce(&mut HeaderMap),
+) -> StatusCode {
+    let url = Url::parse(inbox).unwrap();
+    let key = actor.signing_key(fed(from)).unwrap();
+    let mut headers = HeaderMap::new();
+    headers.insert("content-type", HeaderValue::from_static("application/activity+json"));
+    sign_request(&Method::POST, &url, &mut headers, Some(body), &key).unwrap();
+    tamper(&mut headers);
+    reqwest::Client::new().post(url).headers(headers).body(body.to_vec()).send().await.unwrap().status()
+}
+
+async fn count(hub: &TestHub, sql: &str) -> i64 {
+    sqlx::query_scalar::<_, i64>(sql).fetch_one(hub.db().pool()).await.unwrap()
+}
+
+#[tokio::test]
+async fn discovery_webfinger_nodeinfo_and_actors() {
+    let hub = TestHub::start().await;
+    hub.member("alice", Role::Member).await;
+    let client = reqwest::Client::new();
+    let host = domain(&hub);
+    let jrd: Value = client
+        .get(hub.at(&format!("/.well-known/webfinger?resource=acct:alice@{host}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(jrd["subject"], format!("acct:alice@{host}"));
+    let href = jrd["links"].as_array().unwrap().iter().find(|l| l["rel"] == "self").unwrap()["href"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(href, format!("http://{host}/u/alice"));
+
+    // The self link loops back: the actor's id is the link, its username and host give the acct.
+    let response = client
+        .get(href.replace(&host, &hub.url[7..]))
+        .header("Accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/activity+json"));
+    let person: Value = response.json().await.unwrap();
+    assert_eq!(person["id"], href);
+    assert_eq!(person["type"], "Person");
+    assert_eq!(person["preferredUsername"], "alice");
+    assert_eq!(person["publicKey"]["owner"], href);
+    assert!(person["publicKey"]["publicKeyPem"].as_str().unwrap().starts_with("-----BEGIN PUBLIC KEY-----"));
+    assert_eq!(person["endpoints"]["sharedInbox"], format!("http://{host}/inbox"));
+    assert_eq!(person["inbox"], format!("{href}/inbox"));
+
+    // A browser gets the page at the same URL.
+    let page = client.get(hub.at("/u/alice")).header("Accept", "text/html").send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("<html"));
+
+    // The instance actor, without any signature (FEP-2677), linked from NodeInfo.
+    let links: Value = client.get(hub.at("/.well-known/nodeinfo")).send().await.unwrap().json().await.unwrap();
+    let rels: Vec<&str> = links["links"].as_array().unwrap().iter().map(|l| l["rel"].as_str().unwrap()).collect();
+    assert!(rels.contains(&"http://nodeinfo.diaspora.software/ns/schema/2.1"));
+    assert!(rels.contains(&"https://www.w3.org/ns/activitystreams#Application"));
+    let nodeinfo: Value = client.get(hub.at("/nodeinfo/2.1")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(nodeinfo["software"]["name"], "maillage");
+    assert_eq!(nodeinfo["metadata"]["nodeName"], "Maillage");
+    assert_eq!(nodeinfo["usage"]["users"]["total"], 1);
+    let instance: Value = client
+        .get(hub.at("/actor"))
+        .header("Accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(instance["type"], "Application");
+    assert_eq!(instance["id"], format!("http://{host}/actor"));
+    let jrd: Value = client
+        .get(hub.at("/.well-known/webfinger?resource=acct:localhost@localhost"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(jrd["links"][0]["href"], format!("http://{host}/actor"));
+
+    let host_meta = client.get(hub.at("/.well-known/host-meta")).send().await.unwrap().text().await.unwrap();
+    assert!(host_meta.contains("/.well-known/webfinger?resource={uri}"));
+    let missing =
+        client.get(hub.at(&format!("/.well-known/webfinger?resource=acct:nobody@{host}"))).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let other_host =
+        client.get(hub.at("/.well-known/webfinger?resource=acct:alice@elsewhere.example")).send().await.unwrap();
+    assert_eq!(other_host.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_member_of_hub_b_follows_a_member_of_hub_a_and_unfollows() {
+    let hub_a = TestHub::start().await;
+    let hub_b = TestHub::start().await;
+    hub_a.member("alice", Role::Member).await;
+    hub_b.member("bruno", Role::Member).await;
+
+    let alice_id = webfinger::resolve(fed(&hub_b), &format!("@alice@{}", domain(&hub_a))).await.unwrap();
+    let alice = actors::fetch_remote(fed(&hub_b), &alice_id).await.unwrap();
+    assert_eq!(alice.handle(), format!("@alice@{}", domain(&hub_a)));
+    let bruno = actors::person_actor(fed(&hub_b), "bruno").await.unwrap().unwrap();
+    activities::follow(fed(&hub_b), &bruno, &alice).await.unwrap();
+
+    eventually("hub B sees its Follow accepted", || async {
+        activities::following_status(fed(&hub_b), &bruno, &alice).await.unwrap().as_deref() == Some("accepted")
+    })
+    .await;
+    let alice_local = actors::person_actor(fed(&hub_a), "alice").await.unwrap().unwrap();
+    assert_eq!(activities::follower_count(fed(&hub_a), &alice_local).await.unwrap(), 1);
+    let followers: Value = reqwest::Client::new()
+        .get(hub_a.at("/u/alice/followers"))
+        .header("Accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(followers["totalItems"], 1);
+
+    activities::unfollow(fed(&hub_b), &bruno, &alice).await.unwrap();
+    eventually("hub A forgets the follower", || async {
+        activities::follower_count(fed(&hub_a), &alice_local).await.unwrap() == 0
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_second_delivery_of_the_same_activity_changes_nothing() {
+    let hub_a = TestHub::start().await;
+    let hub_b = TestHub::start().await;
+    hub_a.member("alice", Role::Member).await;
+    let b_actor = actors::instance_actor(fed(&hub_b)).await.unwrap();
+    let follow = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("http://{}/activities/follow-1", domain(&hub_b)),
+        "type": "Follow",
+        "actor": b_actor.ap_id(fed(&hub_b)),
+        "object": format!("http://{}/u/alice", domain(&hub_a)),
+    })
+    .to_string();
+    let inbox = hub_a.at("/u/alice/inbox");
+    assert_eq!(post_signed(&hub_b, &b_actor, &inbox, follow.as_bytes(), |_| {}).await, StatusCode::ACCEPTED);
+    assert_eq!(
+        post_signed(&hub_b, &b_actor, &hub_a.at("/inbox"), follow.as_bytes(), |_| {}).await,
+        StatusCode::ACCEPTED
+    );
+    eventually("the follow is processed", || async { count(&hub_a, "SELECT COUNT(*) FROM followers").await == 1 })
+        .await;
+    assert_eq!(count(&hub_a, "SELECT COUNT(*) FROM inbox_activities").await, 1);
+    eventually("one Accept is delivered", || async {
+        count(&hub_a, "SELECT COUNT(*) FROM deliveries WHERE status = 'done'").await == 1
+    })
+    .await;
+    assert_eq!(count(&hub_a, "SELECT COUNT(*) FROM deliveries").await, 1);
+}
+
+#[tokio::test]
+async fn forged_stale_and_malformed_requests_are_refused_with_the_right_status() {
+    let hub_a = TestHub::start().await;
+    let hub_b = TestHub::start().await;
+    let b_actor = actors::instance_actor(fed(&hub_b)).await.unwrap();
+    let b_id = b_actor.ap_id(fed(&hub_b));
+    let inbox = hub_a.at("/inbox");
+    let note = |id: &str| {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("http://{}/activities/{id}", domain(&hub_b)),
+            "type": "Create", "actor": b_id, "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "object": { "id": format!("http://{}/notes/{id}", domain(&hub_b)), "type": "Note", "attributedTo": b_id, "content": "<p>Bonjour</p>" }
+        })
+        .to_string()
+    };
+
+    // Genuine: accepted, journaled, and ignored with a reason (notes belong to the forum issue).
+    let genuine = note("genuine");
+    assert_eq!(post_signed(&hub_b, &b_actor, &inbox, genuine.as_bytes(), |_| {}).await, StatusCode::ACCEPTED);
+
+    // The body changed after signing: the digest no longer matches.
+    let url = Url::parse(&inbox).unwrap();
+    let key = b_actor.signing_key(fed(&hub_b)).unwrap();
+    let mut headers = HeaderMap::new();
+    sign_request(&Method::POST, &url, &mut headers, Some(note("original").as_bytes()), &key).unwrap();
+    let forged = reqwest::Client::new().post(url.clone()).headers(headers).body(note("forged")).send().await.unwrap();
+    assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+
+    // A digest recomputed for the new body, but the signature covers the old one.
+    let status = post_signed(&hub_b, &b_actor, &inbox, note("x").as_bytes(), |h| {
+        h.insert("digest", HeaderValue::from_str(&signatures::digest_header(note("y").as_bytes())).unwrap());
+    })
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Signed two hours ago.
+    let status = post_signed(&hub_b, &b_actor, &inbox, note("old").as_bytes(), |h| {
+        let old = std::time::SystemTime::now() - Duration::from_secs(7200);
+        h.insert("date", HeaderValue::from_str(&httpdate::fmt_http_date(old)).unwrap());
+    })
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // No signature, and an RFC 9421 one.
+    let unsigned = reqwest::Client::new().post(url.clone()).body(note("u")).send().await.unwrap();
+    assert_eq!(unsigned.status(), StatusCode::UNAUTHORIZED);
+    let rfc9421 = reqwest::Client::new()
+        .post(url.clone())
+        .header("signature-input", "sig1=(\"@method\" \"@target-uri\");keyid=\"k\";alg=\"rsa-v1_5-sha256\"")
+        .header("signature", "sig1=:AAAA:")
+        .body(note("r"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rfc9421.status(), StatusCode::UNAUTHORIZED);
+
+    // Signed by B, but speaking for someone else.
+    let impostor = json!({ "id": format!("http://{}/activities/imp", domain(&hub_b)), "type": "Follow", "actor": "http://mastodon.example/users/someone", "object": "x" }).to_string();
+    assert_eq!(post_signed(&hub_b, &b_actor, &inbox, impostor.as_bytes(), |_| {}).await, StatusCode::UNAUTHORIZED);
+
+    // B creating an object that lives on another server.
+    let spoof = json!({
+        "id": format!("http://{}/activities/spoof", domain(&hub_b)), "type": "Create", "actor": b_id,
+        "object": { "id": "http://other.example/notes/1", "type": "Note", "attributedTo": b_id }
+    })
+    .to_string();
+    assert_eq!(post_signed(&hub_b, &b_actor, &inbox, spoof.as_bytes(), |_| {}).await, StatusCode::BAD_REQUEST);
+
+    // Broken JSON, genuinely signed.
+    assert_eq!(post_signed(&hub_b, &b_actor, &inbox, b"{\"type\": ", |_| {}).await, StatusCode::BAD_REQUEST);
+    // Too deep.
+    let deep = format!("{}{}", "[".repeat(100), "]".repeat(100));
+    assert_eq!(post_signed(&hub_b, &b_actor, &inbox, deep.as_bytes(), |_| {}).await, StatusCode::BAD_REQUEST);
+    // Too large.
+    let large = format!("{{\"content\": \"{}\"}}", "x".repeat(600 * 1024));
+    assert_eq!(post_signed(&hub_b, &b_actor, &inbox, large.as_bytes(), |_| {}).await, StatusCode::PAYLOAD_TOO_LARGE);
+
+    // An unknown activity type is accepted and journaled as ignored, never a 500.
+    let odd = json!({ "id": format!("http://{}/activities/odd", domain(&hub_b)), "type": "Dance", "actor": b_id })
+        .to_string();
+    assert_eq!(post_signed(&hub_b, &b_actor, &inbox, odd.as_bytes(), |_| {}).await, StatusCode::ACCEPTED);
+
+    eventually("both accepted activities are processed", || async {
+        count(&hub_a, "SELECT COUNT(*) FROM inbox_activities WHERE status = 'ignored'").await == 2
+    })
+    .await;
+    let reasons: Vec<String> = sqlx::query_scalar("SELECT reason FROM inbox_activities ORDER BY id")
+        .fetch_all(hub_a.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(reasons, ["Create(Note) is not handled by this hub yet", "Dance is not handled by this hub yet"]);
+}
+
+#[tokio::test]
+async fn a_blocked_instance_is_refused_both_ways() {
+    let hub_a = TestHub::start().await;
+    let hub_b = TestHub::start().await;
+    hub_a.member("alice", Role::Member).await;
+    instances::set_blocked(fed(&hub_a), &domain(&hub_b), true).await.unwrap();
+    let b_actor = actors::instance_actor(fed(&hub_b)).await.unwrap();
+    let follow = json!({
+        "id": format!("http://{}/activities/f", domain(&hub_b)), "type": "Follow",
+        "actor": b_actor.ap_id(fed(&hub_b)), "object": format!("http://{}/u/alice", domain(&hub_a)),
+    })
+    .to_string();
+    assert_eq!(
+        post_signed(&hub_b, &b_actor, &hub_a.at("/inbox"), follow.as_bytes(), |_| {}).await,
+        StatusCode::FORBIDDEN
+    );
+
+    let alice = actors::person_actor(fed(&hub_a), "alice").await.unwrap().unwrap();
+    let activity =
+        json!({ "id": activities::new_activity_id(fed(&hub_a)), "type": "Update", "actor": alice.ap_id(fed(&hub_a)) });
+    let inbox = format!("http://{}/inbox", domain(&hub_b));
+    delivery::publish_now(fed(&hub_a), &alice, &activity, &BTreeSet::from([inbox])).await.unwrap();
+    eventually("the delivery to the blocked hub is refused", || async {
+        count(&hub_a, "SELECT COUNT(*) FROM deliveries WHERE status = 'failed' AND last_error = 'instance blocked'")
+            .await
+            == 1
+    })
+    .await;
+    assert_eq!(count(&hub_b, "SELECT COUNT(*) FROM inbox_activities").await, 0);
+}
+
+/// A port that is free now, to start a hub on later.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn deliveries_survive_a_down_peer_and_a_restart_of_the_sender() {
+    let database_a = maillage_core::testing::TestDatabase::create().await;
+    let start_a = |port: u16| {
+        let config = {
+            let mut c = database_a.config();
+            c.public_url = format!("http://localhost:{port}").parse().unwrap();
+            c
+        };
+        async move {
+            let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+            maillage_server::serve(maillage_core::Context::open(config).await.unwrap(), listener).await.unwrap()
+        }
+    };
+    let port_a = free_port();
+    let hub_a = start_a(port_a).await;
+    let fed_a = hub_a.state.fed.clone();
+    maillage_core::accounts::create_user(&fed_a.ctx.db, "alice", common::PASSWORD, Role::Member).await.unwrap();
+    let alice = actors::person_actor(&fed_a, "alice").await.unwrap().unwrap();
+
+    // Three receiving hubs are up; two will come up only later.
+    let up = [TestHub::start().await, TestHub::start().await, TestHub::start().await];
+    let later_ports = [free_port(), free_port()];
+    let mut inboxes: BTreeSet<String> = up.iter().map(|h| format!("http://{}/inbox", domain(h))).collect();
+    inboxes.extend(later_ports.iter().map(|p| format!("http://localhost:{p}/inbox")));
+    // Every receiver must be able to fetch alice's key: it is served by hub A.
+    let activity = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": activities::new_activity_id(&fed_a), "type": "Announce", "actor": alice.ap_id(&fed_a),
+        "object": alice.ap_id(&fed_a), "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    });
+    delivery::publish_now(&fed_a, &alice, &activity, &inboxes).await.unwrap();
+    let pool_a = fed_a.ctx.db.pool().clone();
+    let done = || {
+        let pool = pool_a.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM deliveries WHERE status = 'done'")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    eventually("the three live hubs receive it", || async { done().await == 3 }).await;
+    let retrying: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE status = 'pending' AND attempts = 1")
+        .fetch_one(&pool_a)
+        .await
+        .unwrap();
+    assert_eq!(retrying, 2, "the two down hubs are scheduled for a retry");
+
+    // The sender stops (as in a crash or an upgrade) while two deliveries wait.
+    hub_a.stop().await;
+    fed_a.ctx.db.close().await;
+
+    // The two peers come up; time passes until their retry is due.
+    let mut late_hubs = Vec::new();
+    for port in later_ports {
+        let database = maillage_core::testing::TestDatabase::create().await;
+        let mut config = database.config();
+        config.public_url = format!("http://localhost:{port}").parse().unwrap();
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+        late_hubs.push((
+            maillage_server::serve(maillage_core::Context::open(config).await.unwrap(), listener).await.unwrap(),
+            database,
+        ));
+    }
+    let hub_a = start_a(port_a).await;
+    let pool_a = hub_a.state.ctx.db.pool().clone();
+    sqlx::query("UPDATE deliveries SET next_attempt_at = 0 WHERE status = 'pending'").execute(&pool_a).await.unwrap();
+    sqlx::query("UPDATE instances SET paused_until = 0").execute(&pool_a).await.unwrap();
+    hub_a.state.fed.wake_delivery.notify_one();
+    let done = || {
+        let pool = pool_a.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM deliveries WHERE status = 'done'")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    eventually("every delivery happened after the restart", || async { done().await == 5 }).await;
+    for (hub, _) in &late_hubs {
+        let received: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inbox_activities")
+            .fetch_one(hub.state.ctx.db.pool())
+            .await
+            .unwrap();
+        assert_eq!(received, 1);
+    }
+    let healthy: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM instances WHERE consecutive_failures = 0 AND last_success_at > 0")
+            .fetch_one(&pool_a)
+            .await
+            .unwrap();
+    assert_eq!(healthy, 5, "every peer is healthy again");
+    hub_a.stop().await;
+}

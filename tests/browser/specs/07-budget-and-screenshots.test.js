@@ -1,0 +1,69 @@
+// Light pages: each main page, loaded as on a first visit (no cache), moves less than 60 KB of
+// HTML, CSS and JavaScript and asks nothing of another host. Screenshots at 360 px (a small
+// phone) and 1280 px land in artifacts/, and nothing may need sideways scrolling at 360 px.
+import assert from 'node:assert/strict';
+
+import { ADMIN, flow, signIn } from '../lib/harness.js';
+
+const BUDGET = 60_000; // bytes: HTML + CSS + JS, headers included, as transferred
+const WIDTHS = [1280, 360];
+
+const PUBLIC_PAGES = [
+  ['home', '/'],
+  ['about', '/about'],
+  ['login', '/login'],
+  ['signup', '/signup'],
+  ['members', '/members'],
+  ['profile', `/u/${ADMIN.username}`],
+  ['not-found', '/page-absente', 404],
+];
+const MEMBER_PAGES = [
+  ['home-signed-in', '/'],
+  ['members-signed-in', '/members'],
+  ['settings', '/settings'],
+  ['admin', '/admin'],
+  ['admin-hub', '/admin/hub'],
+  ['admin-registrations', '/admin/registrations'],
+  ['admin-invitations', '/admin/invitations'],
+  ['admin-members', '/admin/members'],
+];
+
+function kb(bytes) {
+  return `${(bytes / 1000).toFixed(1)} KB`;
+}
+
+async function weighAndShoot(t, s, pages) {
+  const page = s.page;
+  for (const [name, path, status = 200] of pages) {
+    const since = s.transfers.length;
+    const foreignBefore = s.foreign.length;
+    await s.go(path, { status });
+    await page.waitForLoadState('networkidle');
+    const { byType, requests } = await s.weigh(since);
+    const core = (byType.document || 0) + (byType.stylesheet || 0) + (byType.script || 0);
+    const detail = Object.entries(byType).map(([type, bytes]) => `${type} ${kb(bytes)}`).join(', ');
+    t.diagnostic(`${name} (${path}): ${kb(core)} of HTML+CSS+JS in ${requests.length} request(s) [${detail}]`);
+    assert.ok(requests.some((r) => r.type === 'document'), `${path}: the document was weighed`);
+    assert.ok(core < BUDGET, `${path}: ${core} bytes of HTML+CSS+JS, over the ${BUDGET} budget`);
+    assert.deepEqual(s.foreign.slice(foreignBefore), [], `${path}: requests to another host`);
+    for (const width of WIDTHS) {
+      await page.setViewportSize({ width, height: 800 });
+      await s.screenshot(`${name}-${width}`);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `${path} at ${width}px: ${overflow}px of sideways scrolling`);
+    }
+    await page.setViewportSize({ width: WIDTHS[0], height: 800 });
+  }
+}
+
+flow('the public pages are light, local and fit a small phone', async ({ t, open }) => {
+  const visitor = await open('visitor');
+  await weighAndShoot(t, visitor, PUBLIC_PAGES);
+});
+
+flow('the signed-in pages are light, local and fit a small phone', async ({ t, open }) => {
+  const admin = await open('admin');
+  await admin.go('/login');
+  await signIn(admin, ADMIN.username, ADMIN.password);
+  await weighAndShoot(t, admin, MEMBER_PAGES);
+});
