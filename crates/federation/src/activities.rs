@@ -335,24 +335,24 @@ pub async fn published_activity(fed: &Federation, activity_id: &str) -> Federati
 /// update or delete its own objects.
 pub fn check_origins(activity: &Value, actor_id: &str) -> FederationResult<()> {
     let actor_origin = protocol::origin_of(actor_id);
-    if let Some(id) = activity.get("id").and_then(Value::as_str) {
-        if protocol::origin_of(id) != actor_origin {
-            return Err(FederationError::BadDocument(format!("activity {id} is not from the actor's server")));
-        }
+    if let Some(id) = activity.get("id").and_then(Value::as_str)
+        && protocol::origin_of(id) != actor_origin
+    {
+        return Err(FederationError::BadDocument(format!("activity {id} is not from the actor's server")));
     }
     let kind = type_of(activity).unwrap_or("");
     if matches!(kind, "Create" | "Update" | "Delete") {
-        if let Some(object_id) = activity.get("object").and_then(id_of) {
-            if protocol::origin_of(object_id) != actor_origin {
-                return Err(FederationError::BadDocument(format!(
-                    "{kind} of {object_id}, which is not from the actor's server"
-                )));
-            }
+        if let Some(object_id) = activity.get("object").and_then(id_of)
+            && protocol::origin_of(object_id) != actor_origin
+        {
+            return Err(FederationError::BadDocument(format!(
+                "{kind} of {object_id}, which is not from the actor's server"
+            )));
         }
-        if let Some(author) = activity.get("object").and_then(|o| o.get("attributedTo")).and_then(id_of) {
-            if protocol::origin_of(author) != actor_origin {
-                return Err(FederationError::BadDocument(format!("{kind} of an object attributed to {author}")));
-            }
+        if let Some(author) = activity.get("object").and_then(|o| o.get("attributedTo")).and_then(id_of)
+            && protocol::origin_of(author) != actor_origin
+        {
+            return Err(FederationError::BadDocument(format!("{kind} of an object attributed to {author}")));
         }
     }
     Ok(())

@@ -34,10 +34,8 @@ pub enum Received {
 
 /// Finds the actor that owns a signature's key, fetching it when unknown (or when `refresh`).
 async fn signer(fed: &Federation, key_id: &str, refresh: bool) -> FederationResult<RemoteActor> {
-    if !refresh {
-        if let Some(actor) = actors::remote_by_key_id(fed, key_id).await? {
-            return Ok(actor);
-        }
+    if !refresh && let Some(actor) = actors::remote_by_key_id(fed, key_id).await? {
+        return Ok(actor);
     }
     // The key id is usually `{actor}#main-key`; Mastodon also serves the actor at the key URL.
     let actor_url = key_id.split('#').next().unwrap_or(key_id);
@@ -59,10 +57,10 @@ pub async fn verify_request(
 ) -> FederationResult<RemoteActor> {
     let params: SignatureParams = signatures::signature_params(headers)?;
     signatures::check_request(method, headers, body, &params, SystemTime::now())?;
-    if let Some(domain) = protocol::origin_of(&params.key_id) {
-        if instances::is_blocked(fed, &domain).await? {
-            return Err(FederationError::Blocked(domain));
-        }
+    if let Some(domain) = protocol::origin_of(&params.key_id)
+        && instances::is_blocked(fed, &domain).await?
+    {
+        return Err(FederationError::Blocked(domain));
     }
     let actor = signer(fed, &params.key_id, false).await?;
     let key = fed.keys.public(&actor.public_key_pem)?;

@@ -32,11 +32,16 @@ pub struct Instance {
 
 /// Notes that a server exists (first contact).
 pub async fn seen(fed: &Federation, domain: &str) -> FederationResult<()> {
-    sqlx::query("INSERT INTO instances (domain, first_seen_at) VALUES ($1, $2) ON CONFLICT (domain) DO NOTHING")
-        .bind(domain)
-        .bind(now_ms())
-        .execute(fed.ctx.db.pool())
-        .await?;
+    let inserted =
+        sqlx::query("INSERT INTO instances (domain, first_seen_at) VALUES ($1, $2) ON CONFLICT (domain) DO NOTHING")
+            .bind(domain)
+            .bind(now_ms())
+            .execute(fed.ctx.db.pool())
+            .await?
+            .rows_affected();
+    if inserted == 1 {
+        fed.wake_housekeeping.notify_one();
+    }
     Ok(())
 }
 
@@ -162,5 +167,39 @@ mod tests {
         assert_eq!(pause_for(3), 10 * MINUTE_MS);
         assert_eq!(pause_for(4), 20 * MINUTE_MS);
         assert_eq!(pause_for(50), 24 * HOUR_MS);
+    }
+}
+
+/// Reads the NodeInfo of servers not read in a day (a few at a time); a failure is remembered
+/// too, so an unreachable server is not asked again before the next day.
+pub async fn refresh_stale(fed: &Federation) -> FederationResult<usize> {
+    let domains = stale_nodeinfo(fed, 5).await?;
+    for domain in &domains {
+        if let Err(e) = crate::nodeinfo::refresh(fed, domain).await {
+            tracing::debug!(%domain, error = %e, "NodeInfo not read");
+            sqlx::query("UPDATE instances SET nodeinfo_fetched_at = $1 WHERE domain = $2")
+                .bind(now_ms())
+                .bind(domain)
+                .execute(fed.ctx.db.pool())
+                .await?;
+        }
+    }
+    Ok(domains.len())
+}
+
+/// Background upkeep: reads new servers' NodeInfo. Runs until `stop`.
+pub async fn run_housekeeping(fed: Federation, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        if let Err(e) = refresh_stale(&fed).await {
+            tracing::warn!(error = %e, "federation housekeeping");
+        }
+        tokio::select! {
+            _ = fed.wake_housekeeping.notified() => {}
+            _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+            _ = stop.changed() => {}
+        }
     }
 }

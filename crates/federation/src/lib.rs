@@ -38,6 +38,8 @@ pub struct Federation {
     pub keys: Arc<signatures::KeyCache>,
     pub wake_delivery: Arc<tokio::sync::Notify>,
     pub wake_inbox: Arc<tokio::sync::Notify>,
+    /// Woken when a new server is seen, so its NodeInfo is read soon.
+    pub wake_housekeeping: Arc<tokio::sync::Notify>,
 }
 
 impl Federation {
@@ -49,6 +51,7 @@ impl Federation {
             keys: Arc::new(signatures::KeyCache::default()),
             wake_delivery: Arc::new(tokio::sync::Notify::new()),
             wake_inbox: Arc::new(tokio::sync::Notify::new()),
+            wake_housekeeping: Arc::new(tokio::sync::Notify::new()),
         }
     }
 

@@ -96,8 +96,9 @@ pub async fn serve(ctx: Context, listener: TcpListener) -> std::io::Result<Runni
         }
     });
     let delivery = tokio::spawn(maillage_federation::delivery::run_worker(state.fed.clone(), stopped.clone()));
-    let inbox = tokio::spawn(maillage_federation::inbox::run_worker(state.fed.clone(), stopped));
-    Ok(RunningHub { addr, state, stop, tasks: vec![server, delivery, inbox] })
+    let inbox = tokio::spawn(maillage_federation::inbox::run_worker(state.fed.clone(), stopped.clone()));
+    let housekeeping = tokio::spawn(maillage_federation::instances::run_housekeeping(state.fed.clone(), stopped));
+    Ok(RunningHub { addr, state, stop, tasks: vec![server, delivery, inbox, housekeeping] })
 }
 
 /// `maillage serve`: runs until SIGTERM or Ctrl-C, then finishes requests in flight.

@@ -174,6 +174,38 @@ async fn a_member_of_hub_b_follows_a_member_of_hub_a_and_unfollows() {
         .unwrap();
     assert_eq!(followers["totalItems"], 1);
 
+    // Each hub read the other's NodeInfo: the network page names the peer and counts the links.
+    maillage_core::hub::update_identity(
+        hub_a.db(),
+        &maillage_core::hub::HubIdentityUpdate {
+            name: "Hubik".into(),
+            region: "Nouvelle-Aquitaine".into(),
+            description: String::new(),
+            logo_url: String::new(),
+            contact: String::new(),
+            rules: String::new(),
+            terms: String::new(),
+            registration_mode: "approval".into(),
+            default_timezone: "Europe/Paris".into(),
+            default_language: "fr".into(),
+        },
+    )
+    .await
+    .unwrap();
+    sqlx::query("UPDATE instances SET nodeinfo_fetched_at = 0").execute(hub_b.db().pool()).await.unwrap();
+    fed(&hub_b).wake_housekeeping.notify_one();
+    eventually("hub B knows hub A's name and region", || async {
+        let (_, html) = hub_b.browser().get_text("/network").await;
+        html.contains("Hubik") && html.contains("Nouvelle-Aquitaine") && html.contains("maillage")
+    })
+    .await;
+    let entries: Value = reqwest::get(hub_b.at("/api/v1/network")).await.unwrap().json().await.unwrap();
+    let entry = entries.as_array().unwrap().iter().find(|e| e["domain"] == domain(&hub_a)).unwrap().clone();
+    assert_eq!(
+        (entry["we_follow"].as_i64(), entry["follow_us"].as_i64(), entry["health"].as_str()),
+        (Some(1), Some(0), Some("ok"))
+    );
+
     activities::unfollow(fed(&hub_b), &bruno, &alice).await.unwrap();
     eventually("hub A forgets the follower", || async {
         activities::follower_count(fed(&hub_a), &alice_local).await.unwrap() == 0
