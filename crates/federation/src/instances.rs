@@ -158,18 +158,6 @@ pub async fn stale_nodeinfo(fed: &Federation, limit: i64) -> FederationResult<Ve
     .await?)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pauses_grow_and_are_bounded() {
-        assert_eq!(pause_for(3), 10 * MINUTE_MS);
-        assert_eq!(pause_for(4), 20 * MINUTE_MS);
-        assert_eq!(pause_for(50), 24 * HOUR_MS);
-    }
-}
-
 /// Reads the NodeInfo of servers not read in a day (a few at a time); a failure is remembered
 /// too, so an unreachable server is not asked again before the next day.
 pub async fn refresh_stale(fed: &Federation) -> FederationResult<usize> {
@@ -201,5 +189,17 @@ pub async fn run_housekeeping(fed: Federation, mut stop: tokio::sync::watch::Rec
             _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
             _ = stop.changed() => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pauses_grow_and_are_bounded() {
+        assert_eq!(pause_for(3), 10 * MINUTE_MS);
+        assert_eq!(pause_for(4), 20 * MINUTE_MS);
+        assert_eq!(pause_for(50), 24 * HOUR_MS);
     }
 }
