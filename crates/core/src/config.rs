@@ -25,6 +25,8 @@ pub struct Config {
     pub database_max_connections: u32,
     /// Whether federation may reach private and loopback addresses (tests, local development).
     pub federation_allow_private: bool,
+    /// Whether to federate only with servers an admin has allowed (closed networks of hubs).
+    pub federation_allowlist_only: bool,
     /// Whether to take the client address from `X-Forwarded-For` (only behind a reverse proxy).
     pub trust_forwarded_for: bool,
     /// `tracing` filter, e.g. `info` or `maillage=debug`.
@@ -73,6 +75,7 @@ struct FileConfig {
     database_url: Option<String>,
     database_max_connections: Option<u32>,
     federation_allow_private: Option<bool>,
+    federation_allowlist_only: Option<bool>,
     trust_forwarded_for: Option<bool>,
     log: Option<String>,
 }
@@ -85,6 +88,7 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("MAILLAGE_DATABASE_URL", "database_url"),
     ("MAILLAGE_DATABASE_MAX_CONNECTIONS", "database_max_connections"),
     ("MAILLAGE_FEDERATION_ALLOW_PRIVATE", "federation_allow_private"),
+    ("MAILLAGE_FEDERATION_ALLOWLIST_ONLY", "federation_allowlist_only"),
     ("MAILLAGE_TRUST_FORWARDED_FOR", "trust_forwarded_for"),
     ("MAILLAGE_LOG", "log"),
 ];
@@ -102,6 +106,7 @@ impl Default for Config {
             data_dir,
             database_max_connections: 8,
             federation_allow_private: false,
+            federation_allowlist_only: false,
             trust_forwarded_for: false,
             log: "info".to_owned(),
         }
@@ -149,6 +154,10 @@ impl Config {
             (
                 "federation_allow_private",
                 file.federation_allow_private.map(|v| ("federation_allow_private".into(), v.to_string())),
+            ),
+            (
+                "federation_allowlist_only",
+                file.federation_allowlist_only.map(|v| ("federation_allowlist_only".into(), v.to_string())),
             ),
             ("trust_forwarded_for", file.trust_forwarded_for.map(|v| ("trust_forwarded_for".into(), v.to_string()))),
             ("log", file.log.map(|v| ("log".into(), v))),
@@ -204,6 +213,7 @@ impl Config {
         }
         for (name, slot) in [
             ("federation_allow_private", &mut config.federation_allow_private),
+            ("federation_allowlist_only", &mut config.federation_allowlist_only),
             ("trust_forwarded_for", &mut config.trust_forwarded_for),
         ] {
             if let Some((key, value)) = get(name) {
@@ -226,13 +236,14 @@ impl Config {
         format!(
             "bind = \"{}\"\npublic_url = \"{}\"\ndata_dir = \"{}\"\ndatabase_url = \"{}\"\n\
              database_max_connections = {}\nfederation_allow_private = {}\n\
-             trust_forwarded_for = {}\nlog = \"{}\"\n",
+             federation_allowlist_only = {}\ntrust_forwarded_for = {}\nlog = \"{}\"\n",
             self.bind,
             self.public_url,
             self.data_dir.display(),
             mask_database_url(&self.database_url),
             self.database_max_connections,
             self.federation_allow_private,
+            self.federation_allowlist_only,
             self.trust_forwarded_for,
             self.log,
         )

@@ -393,6 +393,12 @@ pub async fn store_remote(fed: &Federation, actor: &ParsedActor, raw: &Value) ->
 /// Fetches an actor document (signed by our instance actor) and stores it.
 pub async fn fetch_remote(fed: &Federation, ap_id: &str) -> FederationResult<RemoteActor> {
     let url = Url::parse(ap_id).map_err(|e| FederationError::BadDocument(format!("{ap_id}: {e}")))?;
+    // We do not even fetch from servers we do not federate with.
+    if let Some(domain) = protocol::origin_of(ap_id)
+        && let Some(reason) = crate::instances::refusal(fed, &domain).await?
+    {
+        return Err(FederationError::Blocked(format!("{domain}: {reason}")));
+    }
     let signer = instance_actor(fed).await?.signing_key(fed)?;
     let fetched = fed.http.get_json(&url, ACCEPT_ACTIVITY, Some(&signer)).await?;
     let parsed = parse_actor(&fetched.json)?;

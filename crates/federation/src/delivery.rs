@@ -138,9 +138,13 @@ pub enum Attempt {
 
 async fn attempt(fed: &Federation, delivery: &DueDelivery) -> Attempt {
     match instances::get(fed, &delivery.domain).await {
-        Ok(Some(instance)) if instance.policy == "blocked" => return Attempt::Refused("instance blocked".into()),
         Ok(Some(instance)) if instance.paused_until > now_ms() => return Attempt::Deferred(instance.paused_until),
         _ => {}
+    }
+    match instances::refusal(fed, &delivery.domain).await {
+        Ok(Some(reason)) => return Attempt::Refused(reason.into()),
+        Ok(None) => {}
+        Err(e) => return Attempt::Retry(e.to_string()),
     }
     let inbox = match Url::parse(&delivery.inbox) {
         Ok(url) => url,
@@ -295,16 +299,23 @@ pub async fn queue_status(fed: &Federation) -> FederationResult<QueueStatus> {
     })
 }
 
-/// Inboxes of everyone following `actor` (shared inboxes once each).
+/// Inboxes of everyone following `actor` (shared inboxes once each), on servers we federate with.
 pub async fn follower_inboxes(fed: &Federation, actor: &LocalActor) -> FederationResult<BTreeSet<String>> {
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT r.inbox, r.shared_inbox FROM followers f JOIN remote_actors r ON r.id = f.remote_actor_id \
-         JOIN instances i ON i.domain = r.domain WHERE f.local_actor_id = $1 AND i.policy <> 'blocked'",
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT r.inbox, r.shared_inbox, i.policy FROM followers f JOIN remote_actors r ON r.id = f.remote_actor_id \
+         JOIN instances i ON i.domain = r.domain WHERE f.local_actor_id = $1",
     )
     .bind(actor.id)
     .fetch_all(fed.ctx.db.pool())
     .await?;
-    Ok(rows.into_iter().map(|(inbox, shared)| if shared.is_empty() { inbox } else { shared }).collect())
+    let allowlist_only = fed.ctx.config.federation_allowlist_only;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, _, policy)| {
+            instances::Policy::parse(policy).unwrap_or(instances::Policy::Normal).refusal(allowlist_only).is_none()
+        })
+        .map(|(inbox, shared, _)| if shared.is_empty() { inbox } else { shared })
+        .collect())
 }
 
 #[cfg(test)]

@@ -58,9 +58,9 @@ pub async fn verify_request(
     let params: SignatureParams = signatures::signature_params(headers)?;
     signatures::check_request(method, headers, body, &params, SystemTime::now())?;
     if let Some(domain) = protocol::origin_of(&params.key_id)
-        && instances::is_blocked(fed, &domain).await?
+        && let Some(reason) = instances::refusal(fed, &domain).await?
     {
-        return Err(FederationError::Blocked(domain));
+        return Err(FederationError::Blocked(format!("{domain}: {reason}")));
     }
     let actor = signer(fed, &params.key_id, false).await?;
     let key = fed.keys.public(&actor.public_key_pem)?;

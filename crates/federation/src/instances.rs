@@ -66,16 +66,56 @@ pub async fn list(fed: &Federation) -> FederationResult<Vec<Instance>> {
     .await?)
 }
 
-/// Whether we refuse everything from and to this server.
-pub async fn is_blocked(fed: &Federation, domain: &str) -> FederationResult<bool> {
-    Ok(get(fed, domain).await?.is_some_and(|i| i.policy == "blocked"))
+/// Our policy toward a server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// Federate, unless the hub runs in allowlist-only mode.
+    Normal,
+    /// Never federate.
+    Blocked,
+    /// Federate, also in allowlist-only mode.
+    Allowed,
 }
 
-/// Blocks or unblocks a server (admins).
-pub async fn set_blocked(fed: &Federation, domain: &str, blocked: bool) -> FederationResult<()> {
+impl Policy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Policy::Normal => "normal",
+            Policy::Blocked => "blocked",
+            Policy::Allowed => "allowed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Policy> {
+        match text {
+            "normal" => Some(Policy::Normal),
+            "blocked" => Some(Policy::Blocked),
+            "allowed" => Some(Policy::Allowed),
+            _ => None,
+        }
+    }
+
+    /// Why we refuse to federate with a server under this policy, if we do.
+    pub fn refusal(self, allowlist_only: bool) -> Option<&'static str> {
+        match self {
+            Policy::Blocked => Some("instance blocked"),
+            Policy::Normal if allowlist_only => Some("instance not on the allowlist"),
+            _ => None,
+        }
+    }
+}
+
+/// Why we refuse everything from and to this server, if we do (block list, or allowlist-only mode).
+pub async fn refusal(fed: &Federation, domain: &str) -> FederationResult<Option<&'static str>> {
+    let policy = get(fed, domain).await?.and_then(|i| Policy::parse(&i.policy)).unwrap_or(Policy::Normal);
+    Ok(policy.refusal(fed.ctx.config.federation_allowlist_only))
+}
+
+/// Sets our policy toward a server (admins).
+pub async fn set_policy(fed: &Federation, domain: &str, policy: Policy) -> FederationResult<()> {
     seen(fed, domain).await?;
     sqlx::query("UPDATE instances SET policy = $1 WHERE domain = $2")
-        .bind(if blocked { "blocked" } else { "normal" })
+        .bind(policy.as_str())
         .bind(domain)
         .execute(fed.ctx.db.pool())
         .await?;

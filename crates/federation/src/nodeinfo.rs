@@ -30,11 +30,10 @@ pub async fn document(fed: &Federation) -> FederationResult<Value> {
         "software": {
             "name": "maillage",
             "version": env!("CARGO_PKG_VERSION"),
-            "repository": "https://example.invalid/maillage",
             "homepage": fed.url("/"),
         },
         "protocols": ["activitypub"],
-        "services": { "inbound": [], "outbound": ["atom1.0", "rss2.0"] },
+        "services": { "inbound": [], "outbound": [] },
         "openRegistrations": open,
         "usage": { "users": { "total": users } },
         "metadata": {

@@ -184,23 +184,23 @@ async fn outbox(state: &AppState, actor: LocalActor, page: Option<i64>) -> Respo
 }
 
 /// Followers: the count for everyone; the list only for the hub's own actors, not for members
-/// (who follows a person is theirs to share).
+/// (who follows a person is theirs to share), so a member's collection has no pages.
 async fn followers(state: &AppState, actor: LocalActor, page: Option<i64>) -> Response {
     let id = actor.collection(&state.fed, "followers");
     let result = async {
         let total = activities::follower_count(&state.fed, &actor).await?;
-        let show_items = actor.kind != actors::LocalKind::Person;
+        if actor.kind == actors::LocalKind::Person {
+            return Ok(serde_json::json!({
+                "@context": "https://www.w3.org/ns/activitystreams", "id": id, "type": "OrderedCollection", "totalItems": total,
+            }));
+        }
         Ok::<_, FederationError>(match page {
-            Some(number) if show_items => {
+            Some(number) => {
                 let items = activities::follower_page(&state.fed, &actor, number, PAGE_SIZE).await?;
                 let has_next = number * PAGE_SIZE < total;
-                activities::collection_document(
-                    &id,
-                    total,
-                    Some((number, items.into_iter().map(Value::String).collect(), has_next)),
-                )
+                activities::collection_document(&id, total, Some((number, items.into_iter().map(Value::String).collect(), has_next)))
             }
-            _ => activities::collection_document(&id, total, None),
+            None => activities::collection_document(&id, total, None),
         })
     }
     .await;

@@ -342,7 +342,7 @@ async fn a_blocked_instance_is_refused_both_ways() {
     let hub_a = TestHub::start().await;
     let hub_b = TestHub::start().await;
     hub_a.member("alice", Role::Member).await;
-    instances::set_blocked(fed(&hub_a), &domain(&hub_b), true).await.unwrap();
+    instances::set_policy(fed(&hub_a), &domain(&hub_b), instances::Policy::Blocked).await.unwrap();
     let b_actor = actors::instance_actor(fed(&hub_b)).await.unwrap();
     let follow = json!({
         "id": format!("http://{}/activities/f", domain(&hub_b)), "type": "Follow",
@@ -466,5 +466,30 @@ async fn deliveries_survive_a_down_peer_and_a_restart_of_the_sender() {
             .await
             .unwrap();
     assert_eq!(healthy, 5, "every peer is healthy again");
+    hub_a.stop().await;
+}
+
+#[tokio::test]
+async fn allowlist_only_mode_federates_only_with_allowed_servers() {
+    let database = maillage_core::testing::TestDatabase::create().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut config = database.config();
+    config.public_url = format!("http://localhost:{port}").parse().unwrap();
+    config.federation_allowlist_only = true;
+    let hub_a = maillage_server::serve(maillage_core::Context::open(config).await.unwrap(), listener).await.unwrap();
+    let hub_b = TestHub::start().await;
+    let b_actor = actors::instance_actor(fed(&hub_b)).await.unwrap();
+    let follow = |n: u32| {
+        json!({
+            "id": format!("http://{}/activities/f{n}", domain(&hub_b)), "type": "Follow",
+            "actor": b_actor.ap_id(fed(&hub_b)), "object": format!("http://localhost:{port}/actor"),
+        })
+        .to_string()
+    };
+    let inbox = format!("http://127.0.0.1:{port}/inbox");
+    assert_eq!(post_signed(&hub_b, &b_actor, &inbox, follow(1).as_bytes(), |_| {}).await, StatusCode::FORBIDDEN);
+    instances::set_policy(&hub_a.state.fed, &domain(&hub_b), instances::Policy::Allowed).await.unwrap();
+    assert_eq!(post_signed(&hub_b, &b_actor, &inbox, follow(2).as_bytes(), |_| {}).await, StatusCode::ACCEPTED);
     hub_a.stop().await;
 }

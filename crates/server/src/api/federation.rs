@@ -110,7 +110,8 @@ pub async fn unfollow(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct InstancePolicy {
     pub domain: String,
-    pub blocked: bool,
+    /// `normal`, `blocked`, or `allowed` (needed in allowlist-only mode).
+    pub policy: String,
 }
 
 #[utoipa::path(put, path = "/api/v1/admin/federation/instances", tag = "admin", security(("token" = [])), request_body = InstancePolicy, responses((status = 204)))]
@@ -124,7 +125,9 @@ pub async fn set_policy(
     if domain.is_empty() || domain.contains('/') || domain.contains(' ') {
         return Err(ApiError::bad_request("domain must be a host name such as mastodon.example"));
     }
-    instances::set_blocked(&state.fed, &domain, policy.blocked).await.map_err(federation_error)?;
+    let policy = instances::Policy::parse(&policy.policy)
+        .ok_or_else(|| ApiError::bad_request("policy must be normal, blocked or allowed"))?;
+    instances::set_policy(&state.fed, &domain, policy).await.map_err(federation_error)?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -46,5 +46,8 @@ pub async fn profile(
         .await?
         .filter(|u| u.status == AccountStatus::Active)
         .ok_or(PageError::NotFound)?;
-    Ok(viewer.render(&state, "profile.html", context! { member => member }))
+    let mut response = viewer.render(&state, "profile.html", context! { member => member });
+    // The same URL serves the actor document: caches must key on Accept.
+    response.headers_mut().insert(axum::http::header::VARY, axum::http::HeaderValue::from_static("Accept"));
+    Ok(response)
 }

@@ -50,6 +50,7 @@ async fn render_admin(
         context! {
             queue => data.queue, instances => data.instances, following => data.following, journal => data.journal,
             follow_error => error, actor => actor, followed => followed,
+            allowlist_only => state.ctx.config.federation_allowlist_only,
         },
     ))
 }
@@ -110,7 +111,8 @@ pub async fn unfollow(
 #[derive(Deserialize)]
 pub struct PolicyForm {
     domain: String,
-    blocked: String,
+    /// `normal`, `blocked` or `allowed`.
+    policy: String,
 }
 
 pub async fn set_policy(
@@ -123,6 +125,7 @@ pub async fn set_policy(
     if domain.is_empty() || domain.contains('/') || domain.contains(' ') {
         return Err(PageError::BadRequest);
     }
-    instances::set_blocked(&state.fed, &domain, form.blocked == "yes").await.map_err(page_error)?;
+    let policy = instances::Policy::parse(&form.policy).ok_or(PageError::BadRequest)?;
+    instances::set_policy(&state.fed, &domain, policy).await.map_err(page_error)?;
     Ok(Redirect::to("/admin/federation").into_response())
 }
