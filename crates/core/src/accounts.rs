@@ -299,7 +299,7 @@ pub async fn register(db: &Db, mode: RegistrationMode, new: &NewAccount) -> Core
     let invitation = new.invitation.as_deref().map(str::trim).filter(|c| !c.is_empty());
     v.check(mode == RegistrationMode::Invitation && invitation.is_none(), "invitation", "error.invitation_required");
     // Say "taken" together with the other errors; the unique index still decides under a race.
-    if user_by_username(db, &username).await?.is_some() {
+    if user_by_username(db, &username).await?.is_some() || is_retired(db, &username).await? {
         v.push("username", "error.username_taken");
     }
     v.finish()?;
@@ -335,12 +335,24 @@ pub async fn register(db: &Db, mode: RegistrationMode, new: &NewAccount) -> Core
     user_by_id(db, id).await?.ok_or(CoreError::NotFound)
 }
 
+/// Whether a username belonged to a deleted account.
+async fn is_retired(db: &Db, username: &str) -> CoreResult<bool> {
+    let found: Option<String> = sqlx::query_scalar("SELECT username FROM retired_usernames WHERE username = $1")
+        .bind(username)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(found.is_some())
+}
+
 /// Creates an active account with the given role (the `maillage user create` command).
 pub async fn create_user(db: &Db, username: &str, password: &str, role: Role) -> CoreResult<User> {
     let username = username.trim().to_lowercase();
     let mut v = Validation::new();
     check_username(&mut v, &username);
     check_password(&mut v, "password", password);
+    if is_retired(db, &username).await? {
+        v.push("username", "error.username_taken");
+    }
     v.finish()?;
     let hash = hash_password(password).await?;
     let mut tx = db.pool().begin().await?;
@@ -652,9 +664,9 @@ pub async fn change_password(
     Ok(())
 }
 
-/// Deletes an account after checking its password. Its sessions and skills go with it.
-pub async fn delete_account(db: &Db, user_id: i64, password: &str) -> CoreResult<()> {
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+/// Checks that an account may be deleted: the password is right and the hub keeps an admin.
+pub async fn check_account_deletion(db: &Db, user_id: i64, password: &str) -> CoreResult<()> {
+    let (hash, role): (String, String) = sqlx::query_as("SELECT password_hash, role FROM users WHERE id = $1")
         .bind(user_id)
         .fetch_optional(db.pool())
         .await?
@@ -662,18 +674,33 @@ pub async fn delete_account(db: &Db, user_id: i64, password: &str) -> CoreResult
     if !verify_password(password, &hash).await {
         return Err(CoreError::invalid("password", "error.password_wrong"));
     }
-    let admins: i64 =
+    let other_admins: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND status = 'active' AND id <> $1")
             .bind(user_id)
             .fetch_one(db.pool())
             .await?;
-    let role: String =
-        sqlx::query_scalar("SELECT role FROM users WHERE id = $1").bind(user_id).fetch_one(db.pool()).await?;
-    if role == "admin" && admins == 0 {
+    if role == "admin" && other_admins == 0 {
         // A hub without an admin could never be administered again from the web.
         return Err(CoreError::invalid("password", "error.last_admin"));
     }
-    sqlx::query("DELETE FROM users WHERE id = $1").bind(user_id).execute(db.pool()).await?;
+    Ok(())
+}
+
+/// Deletes an account after `check_account_deletion`. Its sessions and skills go with it, and
+/// its username is retired for good.
+pub async fn delete_account(db: &Db, user_id: i64, password: &str) -> CoreResult<()> {
+    check_account_deletion(db, user_id, password).await?;
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(
+        "INSERT INTO retired_usernames (username, retired_at) SELECT username, $1 FROM users WHERE id = $2 \
+         ON CONFLICT (username) DO NOTHING",
+    )
+    .bind(now_ms())
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM users WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
+    tx.commit().await?;
     Ok(())
 }
 

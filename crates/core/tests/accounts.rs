@@ -149,6 +149,9 @@ async fn account_deletion_needs_the_password_and_keeps_one_admin() {
     );
     accounts::delete_account(&hub.db, jules.id, "correct horse battery").await.unwrap();
     assert!(accounts::user_by_id(&hub.db, jules.id).await.unwrap().is_none());
+    // Other servers still know @jules by its URL and key: nobody gets that name again.
+    let err = accounts::register(&hub.db, RegistrationMode::Open, &account("jules")).await.unwrap_err();
+    assert_eq!(codes(err), ["username:error.username_taken"]);
     assert!(accounts::session_user(&hub.db, &token, SessionKind::Api).await.unwrap().is_none());
 
     let admin = accounts::create_user(&hub.db, "only_admin", "correct horse battery", Role::Admin).await.unwrap();

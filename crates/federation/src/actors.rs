@@ -235,6 +235,33 @@ pub async fn actor_document(
     Ok(doc)
 }
 
+/// A member is leaving. Their actor row is kept without its account (its URL and key stay
+/// theirs, and sign what follows), and a `Delete` of the actor goes to its followers so their
+/// servers forget it. Call before deleting the account.
+pub async fn retire_person(fed: &Federation, username: &str) -> FederationResult<()> {
+    let Some(actor) = find_local(fed, LocalKind::Person, username).await? else {
+        // Never federated: nobody to tell.
+        return Ok(());
+    };
+    let inboxes = crate::delivery::follower_inboxes(fed, &actor).await?;
+    let id = actor.ap_id(fed);
+    let delete = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": crate::activities::new_activity_id(fed),
+        "type": "Delete",
+        "actor": id,
+        "object": id,
+        "to": [protocol::PUBLIC],
+    });
+    let mut tx = fed.ctx.db.pool().begin().await?;
+    sqlx::query("UPDATE local_actors SET user_id = NULL WHERE id = $1").bind(actor.id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM followers WHERE local_actor_id = $1").bind(actor.id).execute(&mut *tx).await?;
+    crate::delivery::publish(&mut tx, &actor, &delete, &inboxes).await?;
+    tx.commit().await?;
+    fed.wake_delivery.notify_one();
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------------
 // Remote actors
 

@@ -111,8 +111,20 @@ async fn instance_actor(State(state): State<AppState>, headers: HeaderMap) -> Re
     }
 }
 
-/// A member's Person document (the `/u/{username}` page answers with it when asked).
+/// A member's Person document (the `/u/{username}` page answers with it when asked); a
+/// Tombstone with 410 once the member has left.
 pub async fn person_document(state: &AppState, username: &str) -> Response {
+    if let Ok(None) = actors::person_actor(&state.fed, username).await
+        && let Ok(Some(former)) = actors::find_local(&state.fed, actors::LocalKind::Person, username).await
+    {
+        let tombstone = serde_json::json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": former.ap_id(&state.fed), "type": "Tombstone", "formerType": "Person",
+        });
+        let mut response = activity_json(&tombstone);
+        *response.status_mut() = StatusCode::GONE;
+        return response;
+    }
     let result = async {
         let actor = actors::person_actor(&state.fed, username).await?.ok_or(FederationError::NotFound)?;
         actors::actor_document(&state.fed, &actor, None).await
@@ -290,4 +302,12 @@ async fn activity(State(state): State<AppState>, Path(id): Path<String>) -> Resp
         Ok(None) => StatusCode::NOT_FOUND.into_response(),
         Err(e) => federation_error(e),
     }
+}
+
+/// Tells the fediverse a member is leaving (before their account is deleted).
+pub async fn retire_member(state: &AppState, username: &str) -> Result<(), maillage_core::CoreError> {
+    actors::retire_person(&state.fed, username).await.map_err(|e| match e {
+        FederationError::Core(core) => core,
+        other => maillage_core::CoreError::Internal(other.to_string()),
+    })
 }

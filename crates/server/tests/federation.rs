@@ -493,3 +493,34 @@ async fn allowlist_only_mode_federates_only_with_allowed_servers() {
     assert_eq!(post_signed(&hub_b, &b_actor, &inbox, follow(2).as_bytes(), |_| {}).await, StatusCode::ACCEPTED);
     hub_a.stop().await;
 }
+
+#[tokio::test]
+async fn a_member_who_leaves_is_deleted_on_the_servers_that_follow_them() {
+    let hub_a = TestHub::start().await;
+    let hub_b = TestHub::start().await;
+    let carla = hub_a.signed_in("carla", Role::Member).await;
+    let b_actor = actors::instance_actor(fed(&hub_b)).await.unwrap();
+    let carla_id = format!("http://{}/u/carla", domain(&hub_a));
+    let carla_remote = actors::fetch_remote(fed(&hub_b), &carla_id).await.unwrap();
+    activities::follow(fed(&hub_b), &b_actor, &carla_remote).await.unwrap();
+    eventually("B follows carla", || async {
+        activities::following_status(fed(&hub_b), &b_actor, &carla_remote).await.unwrap().as_deref() == Some("accepted")
+    })
+    .await;
+
+    let response = carla.submit("/settings/delete", "/settings/delete", &[("password", common::PASSWORD)]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    eventually("hub B received the Delete and forgot carla", || async {
+        actors::remote_by_ap_id(fed(&hub_b), &carla_id).await.unwrap().is_none()
+    })
+    .await;
+    let gone = reqwest::Client::new()
+        .get(hub_a.at("/u/carla"))
+        .header("Accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), StatusCode::GONE);
+    let tombstone: Value = gone.json().await.unwrap();
+    assert_eq!(tombstone["type"], "Tombstone");
+}

@@ -132,6 +132,8 @@ pub async fn delete_me(
     me: ApiUser,
     ApiJson(deletion): ApiJson<AccountDeletion>,
 ) -> Result<StatusCode, ApiError> {
+    accounts::check_account_deletion(&state.ctx.db, me.user.id, &deletion.password).await?;
+    crate::activitypub::retire_member(&state, &me.user.username).await?;
     accounts::delete_account(&state.ctx.db, me.user.id, &deletion.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }

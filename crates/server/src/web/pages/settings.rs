@@ -139,7 +139,13 @@ pub async fn delete_account(
     CsrfForm(form): CsrfForm<DeleteForm>,
 ) -> Result<Response, PageError> {
     let user = viewer.require_user()?;
-    match accounts::delete_account(&state.ctx.db, user.id, &form.password).await {
+    let result = async {
+        accounts::check_account_deletion(&state.ctx.db, user.id, &form.password).await?;
+        crate::activitypub::retire_member(&state, &user.username).await?;
+        accounts::delete_account(&state.ctx.db, user.id, &form.password).await
+    }
+    .await;
+    match result {
         Ok(()) => {
             let jar = jar.remove(cookie(&state, SESSION_COOKIE, "", None));
             Ok((jar, Redirect::to("/?deleted=1")).into_response())
