@@ -16,6 +16,7 @@ pub mod inbox;
 pub mod inspect;
 pub mod instances;
 pub mod nodeinfo;
+pub mod objects;
 pub mod protocol;
 pub mod signatures;
 pub mod webfinger;

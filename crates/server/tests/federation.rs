@@ -524,3 +524,82 @@ async fn a_member_who_leaves_is_deleted_on_the_servers_that_follow_them() {
     let tombstone: Value = gone.json().await.unwrap();
     assert_eq!(tombstone["type"], "Tombstone");
 }
+
+/// A server that serves a thread of notes: `/notes/{n}` answers `/notes/{n-1}`, and
+/// `/loop/a` and `/loop/b` answer each other.
+async fn start_thread_server() -> u16 {
+    use axum::extract::Path;
+    use axum::routing::get;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let base = format!("http://localhost:{port}");
+    let note = move |id: String, reply: Option<String>| {
+        axum::response::Response::builder()
+            .header("content-type", "application/activity+json")
+            .body(axum::body::Body::from(
+                json!({ "id": id, "type": "Note", "content": "…", "inReplyTo": reply }).to_string(),
+            ))
+            .unwrap()
+    };
+    let (b1, b2, b3) = (base.clone(), base.clone(), base.clone());
+    let app = axum::Router::new()
+        .route(
+            "/notes/{n}",
+            get(move |Path(n): Path<u32>| {
+                let base = b1.clone();
+                async move { note(format!("{base}/notes/{n}"), (n > 0).then(|| format!("{base}/notes/{}", n - 1))) }
+            }),
+        )
+        .route(
+            "/loop/{name}",
+            get(move |Path(name): Path<String>| {
+                let base = b2.clone();
+                async move {
+                    let other = if name == "a" { "b" } else { "a" };
+                    note(format!("{base}/loop/{name}"), Some(format!("{base}/loop/{other}")))
+                }
+            }),
+        )
+        .route(
+            "/liar",
+            get(move || {
+                let base = b3.clone();
+                async move { note("http://elsewhere.example/notes/1".into(), Some(format!("{base}/notes/1"))) }
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    port
+}
+
+#[tokio::test]
+async fn reply_chains_are_fetched_within_a_depth_limit() {
+    let hub = TestHub::start().await;
+    let port = start_thread_server().await;
+    let base = format!("http://localhost:{port}");
+    let fed = fed(&hub);
+    let start = json!({ "id": "https://x.example/reply", "inReplyTo": format!("{base}/notes/100") });
+    let chain = maillage_federation::objects::fetch_reply_chain(
+        fed,
+        &start,
+        maillage_federation::objects::MAX_REPLY_DEPTH,
+        |_| false,
+    )
+    .await;
+    assert_eq!(chain.len(), 16, "a hundred-deep thread stops at the limit");
+    assert_eq!(chain[0]["id"], format!("{base}/notes/100"));
+    assert_eq!(chain[15]["id"], format!("{base}/notes/85"));
+
+    // An object we already have ends the walk.
+    let known = format!("{base}/notes/98");
+    let chain = maillage_federation::objects::fetch_reply_chain(fed, &start, 16, |id| id == known).await;
+    assert_eq!(chain.len(), 2);
+
+    // A loop ends too.
+    let start = json!({ "id": format!("{base}/loop/a"), "inReplyTo": format!("{base}/loop/b") });
+    let chain = maillage_federation::objects::fetch_reply_chain(fed, &start, 16, |_| false).await;
+    assert_eq!(chain.len(), 1);
+
+    // A server that serves someone else's object is refused.
+    let err = maillage_federation::objects::fetch_object(fed, &format!("{base}/liar")).await.unwrap_err();
+    assert!(err.to_string().contains("from elsewhere"), "{err}");
+}
