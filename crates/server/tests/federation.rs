@@ -603,3 +603,62 @@ async fn reply_chains_are_fetched_within_a_depth_limit() {
     let err = maillage_federation::objects::fetch_object(fed, &format!("{base}/liar")).await.unwrap_err();
     assert!(err.to_string().contains("from elsewhere"), "{err}");
 }
+
+#[tokio::test]
+async fn two_server_processes_share_one_queue_and_deliver_each_activity_once() {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    // A receiver that counts what each inbox got.
+    let received: Arc<Mutex<HashMap<String, u32>>> = Arc::default();
+    let counter = received.clone();
+    let receiver = axum::Router::new().route(
+        "/inbox/{n}",
+        axum::routing::post(move |axum::extract::Path(n): axum::extract::Path<String>| {
+            let counter = counter.clone();
+            async move {
+                *counter.lock().unwrap().entry(n).or_default() += 1;
+                StatusCode::ACCEPTED
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let receiver_port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
+
+    // Two processes of the same hub: one database, one public address, two listeners.
+    let database = maillage_core::testing::TestDatabase::create().await;
+    let public_port = free_port();
+    let mut processes = Vec::new();
+    for _ in 0..2 {
+        let mut config = database.config();
+        config.public_url = format!("http://localhost:{public_port}").parse().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        processes
+            .push(maillage_server::serve(maillage_core::Context::open(config).await.unwrap(), listener).await.unwrap());
+    }
+    let first = &processes[0].state.fed;
+    maillage_core::accounts::create_user(&first.ctx.db, "dana", common::PASSWORD, Role::Member).await.unwrap();
+    let dana = actors::person_actor(first, "dana").await.unwrap().unwrap();
+    let inboxes: BTreeSet<String> = (0..60).map(|n| format!("http://localhost:{receiver_port}/inbox/{n}")).collect();
+    for i in 0..3 {
+        let activity = json!({ "id": format!("{}/activities/shared-{i}", first.url("")), "type": "Update", "actor": dana.ap_id(first) });
+        delivery::publish_now(first, &dana, &activity, &inboxes).await.unwrap();
+        // Both processes wake up: they compete for the same rows.
+        processes[1].state.fed.wake_delivery.notify_one();
+    }
+    eventually("all 180 deliveries are done", || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM deliveries WHERE status = 'done'")
+            .fetch_one(first.ctx.db.pool())
+            .await
+            .unwrap()
+            == 180
+    })
+    .await;
+    let counts = received.lock().unwrap().clone();
+    assert_eq!(counts.len(), 60);
+    assert!(counts.values().all(|n| *n == 3), "every inbox got each of the 3 activities exactly once: {counts:?}");
+    for process in processes {
+        process.stop().await;
+    }
+}
