@@ -217,8 +217,14 @@ const RESERVED_USERNAMES: &[&str] = &[
 pub const PASSWORD_MIN_CHARS: usize = 10;
 const PASSWORD_MAX_CHARS: usize = 256;
 
+/// At most this many argon2 computations at once: each takes 19 MiB and a core, so a flood
+/// of sign-ins waits in line instead of exhausting memory.
+static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(4));
+
 /// Hashes a password with argon2id (default parameters: 19 MiB, 2 passes), off the async threads.
 pub async fn hash_password(password: &str) -> CoreResult<String> {
+    let _permit = HASHING.acquire().await.map_err(|e| CoreError::Internal(e.to_string()))?;
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || {
         use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
@@ -234,6 +240,7 @@ pub async fn hash_password(password: &str) -> CoreResult<String> {
 
 /// Checks a password against a stored hash, off the async threads.
 pub async fn verify_password(password: &str, hash: &str) -> bool {
+    let Ok(_permit) = HASHING.acquire().await else { return false };
     let (password, hash) = (password.to_owned(), hash.to_owned());
     tokio::task::spawn_blocking(move || {
         use argon2::password_hash::{PasswordHash, PasswordVerifier};
@@ -296,6 +303,11 @@ pub async fn register(db: &Db, mode: RegistrationMode, new: &NewAccount) -> Core
     check_email(&mut v, new.email.trim());
     v.check(char_len(&new.display_name) > 100, "display_name", "error.too_long");
     v.check(char_len(&new.registration_note) > 1_000, "registration_note", "error.too_long");
+    v.printable(&[
+        ("display_name", &new.display_name),
+        ("email", &new.email),
+        ("registration_note", &new.registration_note),
+    ]);
     let invitation = new.invitation.as_deref().map(str::trim).filter(|c| !c.is_empty());
     v.check(mode == RegistrationMode::Invitation && invitation.is_none(), "invitation", "error.invitation_required");
     // Say "taken" together with the other errors; the unique index still decides under a race.
@@ -521,35 +533,25 @@ pub async fn authenticate(db: &Db, username: &str, password: &str, client: &str)
     let username = username.trim().to_lowercase();
     let account_key = format!("account:{username}");
     let address_key = format!("address:{client}");
-    let since = now_ms() - FAILURE_WINDOW_MS;
-    if recent_failures(db, &account_key, since).await? >= MAX_FAILURES_PER_ACCOUNT
-        || recent_failures(db, &address_key, since).await? >= MAX_FAILURES_PER_ADDRESS
-    {
-        return Err(CoreError::RateLimited);
-    }
+    // Every attempt counts as a failure until the password proves right, so parallel guesses
+    // cannot all pass the limit before the first one is recorded.
+    let account_attempt = crate::rate::attempt(db, &account_key, MAX_FAILURES_PER_ACCOUNT, FAILURE_WINDOW_MS).await;
+    let address_attempt = crate::rate::attempt(db, &address_key, MAX_FAILURES_PER_ADDRESS, FAILURE_WINDOW_MS).await;
+    let (account_attempt, address_attempt) = (account_attempt?, address_attempt?);
     let stored: Option<(i64, String)> = sqlx::query_as("SELECT id, password_hash FROM users WHERE username = $1")
         .bind(&username)
         .fetch_optional(db.pool())
         .await?;
     let (id, hash) = stored.unwrap_or((0, DUMMY_HASH.to_owned()));
     if !verify_password(password, &hash).await || id == 0 {
-        record_failure(db, &account_key).await?;
-        record_failure(db, &address_key).await?;
         return Err(CoreError::Unauthorized);
     }
+    crate::rate::forget(db, &[account_attempt, address_attempt]).await?;
     let user = user_by_id(db, id).await?.ok_or(CoreError::Unauthorized)?;
     if user.status == AccountStatus::Pending {
         return Err(CoreError::invalid("username", "error.account_pending"));
     }
     Ok(user)
-}
-
-async fn recent_failures(db: &Db, key: &str, since: Millis) -> CoreResult<i64> {
-    crate::rate::count_since(db, key, since).await
-}
-
-async fn record_failure(db: &Db, key: &str) -> CoreResult<()> {
-    crate::rate::record(db, key).await
 }
 
 /// What kind of secret opens a session.
@@ -760,6 +762,14 @@ pub async fn update_profile(db: &Db, user_id: i64, update: &ProfileUpdate) -> Co
     let avatar = update.avatar_url.trim();
     v.check(!avatar.is_empty() && !is_web_address(avatar), "avatar_url", "error.invalid_url");
     check_email(&mut v, update.email.trim());
+    v.printable(&[
+        ("display_name", &update.display_name),
+        ("bio", &update.bio),
+        ("organisation", &update.organisation),
+        ("territory", &update.territory),
+        ("avatar_url", &update.avatar_url),
+        ("skills", &update.skills.join(",")),
+    ]);
     v.check(
         !update.locale.is_empty() && !LANGUAGES.contains(&update.locale.as_str()),
         "locale",

@@ -74,6 +74,13 @@ impl Validation {
         self.0.push(FieldError::new(field, code));
     }
 
+    /// Records `error.invalid_characters` for each field holding control characters.
+    pub fn printable(&mut self, fields: &[(&str, &str)]) {
+        for (field, value) in fields {
+            self.check(crate::text::has_control_chars(value), field, "error.invalid_characters");
+        }
+    }
+
     pub fn finish(self) -> CoreResult<()> {
         if self.0.is_empty() { Ok(()) } else { Err(CoreError::Invalid(self.0)) }
     }

@@ -112,6 +112,14 @@ impl HubIdentityUpdate {
         v.check(char_len(&self.contact) > 300, "contact", "error.too_long");
         v.check(char_len(&self.rules) > 20_000, "rules", "error.too_long");
         v.check(char_len(&self.terms) > 50_000, "terms", "error.too_long");
+        v.printable(&[
+            ("name", &self.name),
+            ("region", &self.region),
+            ("description", &self.description),
+            ("contact", &self.contact),
+            ("rules", &self.rules),
+            ("terms", &self.terms),
+        ]);
         let logo = self.logo_url.trim();
         v.check(!logo.is_empty() && !is_web_address(logo), "logo_url", "error.invalid_url");
         v.check(

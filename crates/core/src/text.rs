@@ -31,6 +31,12 @@ pub fn is_web_address(text: &str) -> bool {
         && url::Url::parse(text).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
 }
 
+/// Whether text holds control characters other than line breaks and tabs (PostgreSQL refuses
+/// NUL, and no person types the others).
+pub fn has_control_chars(text: &str) -> bool {
+    text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
 /// Length in characters (what a person counts), not bytes.
 pub fn char_len(text: &str) -> usize {
     text.chars().count()

@@ -356,6 +356,10 @@ pub fn parse_actor(doc: &Value) -> FederationResult<ParsedActor> {
         }
         None => ("", ""),
     };
+    // A key on another host could make one server's signatures pass for another's.
+    if !key_id.is_empty() && protocol::origin_of(key_id).as_deref() != Some(domain.as_str()) {
+        return Err(FederationError::BadDocument(format!("the key {key_id} of {ap_id} is not on {domain}")));
+    }
     // Inboxes on another host than the actor would let anyone redirect deliveries.
     for endpoint in [inbox, shared_inbox].into_iter().filter(|e| !e.is_empty()) {
         if protocol::origin_of(endpoint).as_deref() != Some(domain.as_str()) {
@@ -366,14 +370,19 @@ pub fn parse_actor(doc: &Value) -> FederationResult<ParsedActor> {
         ap_id: ap_id.to_owned(),
         kind: kind.to_owned(),
         domain,
-        preferred_username: doc.get("preferredUsername").and_then(Value::as_str).unwrap_or("").to_owned(),
-        name: doc.get("name").and_then(Value::as_str).unwrap_or("").to_owned(),
+        preferred_username: clean(doc.get("preferredUsername").and_then(Value::as_str).unwrap_or(""), 100),
+        name: clean(doc.get("name").and_then(Value::as_str).unwrap_or(""), 200),
         url: doc.get("url").and_then(id_of).unwrap_or(ap_id).to_owned(),
         inbox: inbox.to_owned(),
         shared_inbox: shared_inbox.to_owned(),
         key_id: key_id.to_owned(),
         public_key_pem: key_pem.to_owned(),
     })
+}
+
+/// A remote string as we store it: no control characters (PostgreSQL refuses NUL), bounded.
+fn clean(text: &str, max_chars: usize) -> String {
+    text.chars().filter(|c| !c.is_control()).take(max_chars).collect()
 }
 
 /// The fields of an actor document we keep.
@@ -429,9 +438,14 @@ pub async fn fetch_remote(fed: &Federation, ap_id: &str) -> FederationResult<Rem
     let signer = instance_actor(fed).await?.signing_key(fed)?;
     let fetched = fed.http.get_json(&url, ACCEPT_ACTIVITY, Some(&signer)).await?;
     let parsed = parse_actor(&fetched.json)?;
-    // The document must be the one asked for (or the same host's canonical id after a redirect).
-    if parsed.ap_id != ap_id && protocol::origin_of(&parsed.ap_id) != protocol::origin_of(ap_id) {
-        return Err(FederationError::BadDocument(format!("{ap_id} answered with the actor {}", parsed.ap_id)));
+    // The actor must live where we asked and where the document was finally served from: a
+    // redirect (an open redirect on a trusted host) must not let another server speak for it.
+    let asked = protocol::origin_of(ap_id);
+    if protocol::origin_of(&parsed.ap_id) != asked || protocol::origin_of(fetched.url.as_str()) != asked {
+        return Err(FederationError::BadDocument(format!(
+            "{ap_id} answered with the actor {} from {}",
+            parsed.ap_id, fetched.url
+        )));
     }
     store_remote(fed, &parsed, &fetched.json).await
 }

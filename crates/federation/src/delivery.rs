@@ -152,11 +152,13 @@ async fn attempt(fed: &Federation, delivery: &DueDelivery) -> Attempt {
     };
     let key = match actors::local_by_id(fed, delivery.local_actor_id).await.and_then(|a| a.signing_key(fed)) {
         Ok(key) => key,
-        Err(e) => return Attempt::Refused(format!("no signing key: {e}")),
+        Err(crate::FederationError::NotFound) => return Attempt::Refused("the sending actor no longer exists".into()),
+        Err(e) => return Attempt::Retry(format!("signing key: {e}")),
     };
     match fed.http.post_activity(&inbox, delivery.payload.as_bytes(), &key).await {
         Ok(status) if status.is_success() => Attempt::Delivered,
-        Ok(status) if status.is_client_error() && status.as_u16() != 408 && status.as_u16() != 429 => {
+        // 401 is often passing (the peer could not fetch our key just then): retry it, like 408/429.
+        Ok(status) if status.is_client_error() && !matches!(status.as_u16(), 401 | 408 | 429) => {
             Attempt::Refused(format!("HTTP {status}"))
         }
         Ok(status) => Attempt::Retry(format!("HTTP {status}")),

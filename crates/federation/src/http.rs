@@ -38,7 +38,9 @@ pub fn is_private(ip: IpAddr) -> bool {
                 || v4.is_unspecified()
                 || v4.is_broadcast()
                 || v4.is_documentation()
+                || v4.octets()[0] == 0 // "this network"
                 || v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1]) // CGNAT
+                || v4.octets()[0] == 198 && (18..20).contains(&v4.octets()[1]) // benchmarking
                 || v4.octets()[0] >= 224 // multicast and reserved
         }
         IpAddr::V6(v6) => {
@@ -47,7 +49,10 @@ pub fn is_private(ip: IpAddr) -> bool {
                 || v6.is_multicast()
                 || (v6.segments()[0] & 0xfe00) == 0xfc00 // unique local
                 || (v6.segments()[0] & 0xffc0) == 0xfe80 // link local
+                || v6.segments()[0] == 0x2002 // 6to4 embeds any IPv4 address
+                || v6.segments()[..6] == [0x64, 0xff9b, 0, 0, 0, 0] // NAT64 embeds any IPv4 address
                 || v6.to_ipv4_mapped().is_some_and(|v4| is_private(IpAddr::V4(v4)))
+                || v6.segments()[..6] == [0; 6] // IPv4-compatible (deprecated)
         }
     }
 }
@@ -91,7 +96,9 @@ impl FederationClient {
             .redirect(reqwest::redirect::Policy::none())
             .timeout(REQUEST_TIMEOUT)
             .connect_timeout(Duration::from_secs(5))
-            .user_agent(format!("Maillage/{} (+{})", env!("CARGO_PKG_VERSION"), config.public_url));
+            .user_agent(format!("Maillage/{} (+{})", env!("CARGO_PKG_VERSION"), config.public_url))
+            // A proxy from the environment would resolve names itself and bypass the address policy.
+            .no_proxy();
         if !config.federation_allow_private {
             builder = builder.dns_resolver(Arc::new(PublicOnlyResolver));
         }
@@ -230,6 +237,11 @@ mod tests {
             "fe80::1",
             "::ffff:10.0.0.1",
             "0.0.0.0",
+            "0.1.2.3",
+            "198.18.0.1",
+            "64:ff9b::a00:1",
+            "2002:a00:1::",
+            "::10.0.0.1",
         ] {
             assert!(is_private(private.parse().unwrap()), "{private}");
         }

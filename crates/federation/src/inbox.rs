@@ -63,6 +63,9 @@ pub async fn verify_request(
         return Err(FederationError::Blocked(format!("{domain}: {reason}")));
     }
     let actor = signer(fed, &params.key_id, false).await?;
+    if let Some(reason) = instances::refusal(fed, &actor.domain).await? {
+        return Err(FederationError::Blocked(format!("{}: {reason}", actor.domain)));
+    }
     let key = fed.keys.public(&actor.public_key_pem)?;
     if signatures::verify_with_key(method, path_and_query, headers, &params, &key).is_ok() {
         return Ok(actor);
@@ -133,6 +136,8 @@ struct PendingActivity {
 }
 
 const MAX_ATTEMPTS: i64 = 5;
+const CLAIM_MS: i64 = 10 * MINUTE_MS;
+const BATCH: i64 = 8;
 
 async fn claim(fed: &Federation, limit: i64) -> FederationResult<Vec<PendingActivity>> {
     let lock = match fed.ctx.db.engine() {
@@ -140,15 +145,27 @@ async fn claim(fed: &Federation, limit: i64) -> FederationResult<Vec<PendingActi
         maillage_core::Engine::Sqlite => "",
     };
     let now = now_ms();
+    // What failed (or crashed its worker) too often stops being tried, with the reason kept.
+    sqlx::query(
+        "UPDATE inbox_activities SET status = 'failed', reason = 'gave up after repeated errors', processed_at = $1 \
+         WHERE status = 'pending' AND attempts >= $2 AND locked_until <= $1",
+    )
+    .bind(now)
+    .bind(MAX_ATTEMPTS)
+    .execute(fed.ctx.db.pool())
+    .await?;
     let sql = format!(
         "UPDATE inbox_activities SET locked_until = $1, attempts = attempts + 1 WHERE id IN (\
-           SELECT id FROM inbox_activities WHERE status = 'pending' AND locked_until <= $2 ORDER BY id LIMIT $3 {lock}) \
+           SELECT id FROM inbox_activities WHERE status = 'pending' AND locked_until <= $2 AND attempts < $4 \
+           ORDER BY id LIMIT $3 {lock}) \
          RETURNING id, actor, payload, attempts"
     );
+    // A batch may fetch a few actors (40 s at worst each): the claim outlasts it.
     Ok(sqlx::query_as::<_, PendingActivity>(&sql)
-        .bind(now + 2 * MINUTE_MS)
+        .bind(now + CLAIM_MS)
         .bind(now)
         .bind(limit)
+        .bind(MAX_ATTEMPTS)
         .fetch_all(fed.ctx.db.pool())
         .await?)
 }
@@ -168,7 +185,7 @@ async fn finish(fed: &Federation, id: i64, status: &str, reason: &str) -> Federa
 
 /// Processes the journaled activities that wait; returns how many were handled.
 pub async fn process_pending(fed: &Federation) -> FederationResult<usize> {
-    let batch = claim(fed, 32).await?;
+    let batch = claim(fed, BATCH).await?;
     let count = batch.len();
     for pending in batch {
         let result = async {
@@ -197,10 +214,16 @@ pub async fn run_worker(fed: Federation, mut stop: tokio::sync::watch::Receiver<
         if *stop.borrow() {
             return;
         }
-        match process_pending(&fed).await {
-            Ok(n) if n > 0 => continue,
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "inbox worker"),
+        // A panic while processing one batch must not end the worker.
+        let batch = tokio::spawn({
+            let fed = fed.clone();
+            async move { process_pending(&fed).await }
+        });
+        match batch.await {
+            Ok(Ok(n)) if n > 0 => continue,
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "inbox worker"),
+            Err(e) => tracing::error!(error = %e, "inbox batch panicked"),
         }
         tokio::select! {
             _ = fed.wake_inbox.notified() => {}

@@ -125,10 +125,19 @@ pub async fn set_policy(fed: &Federation, domain: &str, policy: Policy) -> Feder
 /// The server answered: it is healthy again.
 pub async fn record_success(fed: &Federation, domain: &str) -> FederationResult<()> {
     seen(fed, domain).await?;
+    let now = now_ms();
     sqlx::query(
         "UPDATE instances SET consecutive_failures = 0, paused_until = 0, last_success_at = $1 WHERE domain = $2",
     )
-    .bind(now_ms())
+    .bind(now)
+    .bind(domain)
+    .execute(fed.ctx.db.pool())
+    .await?;
+    // It answers again: what waited for it (paused or backing off) is due now.
+    sqlx::query(
+        "UPDATE deliveries SET next_attempt_at = $1 WHERE domain = $2 AND status = 'pending' AND next_attempt_at > $1",
+    )
+    .bind(now)
     .bind(domain)
     .execute(fed.ctx.db.pool())
     .await?;
@@ -146,12 +155,15 @@ pub async fn record_failure(fed: &Federation, domain: &str, error: &str) -> Fede
     seen(fed, domain).await?;
     let now = now_ms();
     let failures: i64 = sqlx::query_scalar(
-        "UPDATE instances SET consecutive_failures = consecutive_failures + 1, last_failure_at = $1, last_error = $2 \
-         WHERE domain = $3 RETURNING consecutive_failures",
+        "UPDATE instances SET consecutive_failures = CASE WHEN last_failure_at < $4 THEN consecutive_failures + 1 \
+           ELSE consecutive_failures END, last_failure_at = $1, last_error = $2 WHERE domain = $3 RETURNING consecutive_failures",
     )
     .bind(now)
     .bind(error.chars().take(300).collect::<String>())
     .bind(domain)
+    // Failures within a minute of the previous one are one outage: a burst of queued deliveries
+    // to a server that restarts must not pause it for a day.
+    .bind(now - MINUTE_MS)
     .fetch_one(fed.ctx.db.pool())
     .await?;
     if failures >= PAUSE_AFTER_FAILURES {

@@ -27,7 +27,9 @@ pub async fn fetch_object(fed: &Federation, id: &str) -> FederationResult<Value>
     let signer = actors::instance_actor(fed).await?.signing_key(fed)?;
     let fetched = fed.http.get_json(&url, ACCEPT_ACTIVITY, Some(&signer)).await?;
     let document_id = fetched.json.get("id").and_then(Value::as_str).unwrap_or_default();
-    if protocol::origin_of(document_id).as_deref() != Some(origin.as_str()) {
+    if protocol::origin_of(document_id).as_deref() != Some(origin.as_str())
+        || protocol::origin_of(fetched.url.as_str()).as_deref() != Some(origin.as_str())
+    {
         return Err(FederationError::BadDocument(format!(
             "{id} answered with an object from elsewhere: {document_id}"
         )));

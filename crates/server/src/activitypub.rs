@@ -174,6 +174,13 @@ struct PageQuery {
     page: Option<i64>,
 }
 
+impl PageQuery {
+    /// The page asked for, within bounds (a huge number must not overflow an OFFSET).
+    fn number(&self) -> Option<i64> {
+        self.page.map(|p| p.clamp(1, 10_000))
+    }
+}
+
 const PAGE_SIZE: i64 = 20;
 
 async fn outbox(state: &AppState, actor: LocalActor, page: Option<i64>) -> Response {
@@ -247,7 +254,7 @@ async fn with_instance(state: &AppState) -> Result<LocalActor, Response> {
 
 async fn instance_outbox(State(state): State<AppState>, Query(q): Query<PageQuery>) -> Response {
     match with_instance(&state).await {
-        Ok(actor) => outbox(&state, actor, q.page).await,
+        Ok(actor) => outbox(&state, actor, q.number()).await,
         Err(r) => r,
     }
 }
@@ -258,14 +265,14 @@ async fn person_outbox(
     Query(q): Query<PageQuery>,
 ) -> Response {
     match with_person(&state, &username).await {
-        Ok(actor) => outbox(&state, actor, q.page).await,
+        Ok(actor) => outbox(&state, actor, q.number()).await,
         Err(r) => r,
     }
 }
 
 async fn instance_followers(State(state): State<AppState>, Query(q): Query<PageQuery>) -> Response {
     match with_instance(&state).await {
-        Ok(actor) => followers(&state, actor, q.page).await,
+        Ok(actor) => followers(&state, actor, q.number()).await,
         Err(r) => r,
     }
 }
@@ -276,7 +283,7 @@ async fn person_followers(
     Query(q): Query<PageQuery>,
 ) -> Response {
     match with_person(&state, &username).await {
-        Ok(actor) => followers(&state, actor, q.page).await,
+        Ok(actor) => followers(&state, actor, q.number()).await,
         Err(r) => r,
     }
 }

@@ -194,6 +194,16 @@ async fn bad_bodies_get_clear_errors() {
     let fields: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["username", "password"]);
     assert_eq!(client.get(hub.at("/api/v1/members/nobody")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    // A NUL character: PostgreSQL would refuse it, so it is refused on both engines, clearly.
+    let nul = client
+        .post(hub.at("/api/v1/accounts"))
+        .json(&json!({ "username": "zoe", "password": PASSWORD, "display_name": "Zo\u{0}e" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(nul.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = nul.json().await.unwrap();
+    assert_eq!(body["fields"][0]["code"], "error.invalid_characters");
 }
 
 #[tokio::test]

@@ -304,6 +304,12 @@ async fn sign_in_returns_to_the_page_asked_and_never_to_another_site() {
         .submit("/login", "/login", &[("username", "ines"), ("password", PASSWORD), ("next", "//evil.example/")])
         .await;
     assert_eq!(location(&response), "/");
+    for sneaky in ["/\t/evil.example", "/\\evil.example", "/x\ny", "https://evil.example"] {
+        let browser = hub.browser();
+        let response =
+            browser.submit("/login", "/login", &[("username", "ines"), ("password", PASSWORD), ("next", sneaky)]).await;
+        assert_eq!(location(&response), "/", "{sneaky:?}");
+    }
     // Sign-out ends the session on the server.
     let response = browser.submit("/", "/logout", &[]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);

@@ -150,7 +150,12 @@ pub async fn network(state: &AppState) -> Result<Vec<NetworkEntry>, FederationEr
     Ok(instances::list(&state.fed)
         .await?
         .into_iter()
-        .filter(|i| i.policy != "blocked")
+        // Only servers we actually exchange with: a stranger's signed request must not be enough
+        // to appear on this public page.
+        .filter(|i| {
+            let link = links.iter().find(|l| l.domain == i.domain);
+            i.policy != "blocked" && (i.last_success_at > 0 || link.is_some_and(|l| l.we_follow > 0 || l.follow_us > 0))
+        })
         .map(|i| {
             let link = links.iter().find(|l| l.domain == i.domain);
             NetworkEntry {

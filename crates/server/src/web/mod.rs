@@ -242,7 +242,16 @@ pub async fn not_found() -> PageError {
 /// A path inside this site to return to, never another site (`//evil.example` is refused).
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
+        // Browsers drop tabs and newlines from a Location, so `/\t/evil.example` would become
+        // `//evil.example`: refuse every control character and space too.
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.chars().any(|c| c.is_control() || c == ' ') =>
+        {
+            path.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
