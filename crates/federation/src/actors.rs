@@ -53,6 +53,8 @@ pub struct LocalActor {
     pub user_id: Option<i64>,
     pub public_key_pem: String,
     pub private_key_pem: String,
+    /// How a Group presents itself (empty for other kinds).
+    pub profile: GroupProfile,
 }
 
 #[derive(FromRow)]
@@ -63,6 +65,9 @@ struct LocalActorRow {
     user_id: Option<i64>,
     public_key_pem: String,
     private_key_pem: String,
+    display_name: String,
+    summary_html: String,
+    page_path: String,
 }
 
 impl From<LocalActorRow> for LocalActor {
@@ -74,6 +79,11 @@ impl From<LocalActorRow> for LocalActor {
             user_id: row.user_id,
             public_key_pem: row.public_key_pem,
             private_key_pem: row.private_key_pem,
+            profile: GroupProfile {
+                display_name: row.display_name,
+                summary_html: row.summary_html,
+                page_path: row.page_path,
+            },
         }
     }
 }
@@ -102,7 +112,8 @@ impl LocalActor {
     }
 }
 
-const LOCAL_COLUMNS: &str = "id, kind, name, user_id, public_key_pem, private_key_pem";
+const LOCAL_COLUMNS: &str =
+    "id, kind, name, user_id, public_key_pem, private_key_pem, display_name, summary_html, page_path";
 
 /// Finds one of our actors.
 pub async fn find_local(fed: &Federation, kind: LocalKind, name: &str) -> FederationResult<Option<LocalActor>> {
@@ -167,21 +178,36 @@ pub async fn person_actor(fed: &Federation, username: &str) -> FederationResult<
     Ok(Some(ensure_local(fed, LocalKind::Person, &user.username, Some(user.id)).await?))
 }
 
-/// How a Group actor presents itself; each feature crate describes its own.
-#[derive(Debug, Clone)]
+/// How a Group actor presents itself; each feature describes its own (a forum category, the
+/// library, the calendar).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GroupProfile {
-    pub name: String,
+    pub display_name: String,
+    /// Sanitised HTML.
     pub summary_html: String,
-    /// The human page for the group.
-    pub url: String,
+    /// The human page for the group, e.g. `/forum/aide-en-ligne`.
+    pub page_path: String,
+}
+
+/// A Group actor of ours with this name, created on first use, presenting itself as `profile`
+/// (updated when it changed). Features call this when they create what people follow.
+pub async fn ensure_group(fed: &Federation, name: &str, profile: &GroupProfile) -> FederationResult<LocalActor> {
+    let actor = ensure_local(fed, LocalKind::Group, name, None).await?;
+    if actor.profile != *profile {
+        sqlx::query("UPDATE local_actors SET display_name = $1, summary_html = $2, page_path = $3 WHERE id = $4")
+            .bind(&profile.display_name)
+            .bind(&profile.summary_html)
+            .bind(&profile.page_path)
+            .bind(actor.id)
+            .execute(fed.ctx.db.pool())
+            .await?;
+        return local_by_id(fed, actor.id).await;
+    }
+    Ok(actor)
 }
 
 /// The ActivityStreams document of one of our actors.
-pub async fn actor_document(
-    fed: &Federation,
-    actor: &LocalActor,
-    group: Option<&GroupProfile>,
-) -> FederationResult<Value> {
+pub async fn actor_document(fed: &Federation, actor: &LocalActor) -> FederationResult<Value> {
     let hub = maillage_core::hub::identity(&fed.ctx.db).await?;
     let id = actor.ap_id(fed);
     let mut doc = json!({
@@ -220,12 +246,12 @@ pub async fn actor_document(
             }
         }
         LocalKind::Group => {
-            let profile = group.ok_or(FederationError::NotFound)?;
+            let profile = &actor.profile;
             doc["type"] = json!("Group");
             doc["preferredUsername"] = json!(actor.name);
-            doc["name"] = json!(profile.name);
+            doc["name"] = json!(if profile.display_name.is_empty() { &actor.name } else { &profile.display_name });
             doc["summary"] = json!(profile.summary_html);
-            doc["url"] = json!(profile.url);
+            doc["url"] = json!(fed.url(if profile.page_path.is_empty() { "/" } else { &profile.page_path }));
             doc["attributedTo"] = json!(fed.url("/actor"));
             if !hub.logo_url.is_empty() {
                 doc["icon"] = json!({ "type": "Image", "url": hub.logo_url });

@@ -26,6 +26,11 @@ pub fn routes() -> Router<AppState> {
         .route("/inbox", post(shared_inbox))
         .route("/actor/inbox", post(shared_inbox))
         .route("/u/{username}/inbox", post(person_inbox))
+        .route("/g/{name}", get(group_actor))
+        .route("/g/{name}/inbox", post(group_inbox))
+        .route("/g/{name}/outbox", get(group_outbox))
+        .route("/g/{name}/followers", get(group_followers))
+        .route("/g/{name}/following", get(group_following))
         .route("/actor/outbox", get(instance_outbox))
         .route("/u/{username}/outbox", get(person_outbox))
         .route("/actor/followers", get(instance_followers))
@@ -102,7 +107,7 @@ async fn instance_actor(State(state): State<AppState>, headers: HeaderMap) -> Re
     }
     let result = async {
         let actor = actors::instance_actor(&state.fed).await?;
-        actors::actor_document(&state.fed, &actor, None).await
+        actors::actor_document(&state.fed, &actor).await
     }
     .await;
     match result {
@@ -127,7 +132,7 @@ pub async fn person_document(state: &AppState, username: &str) -> Response {
     }
     let result = async {
         let actor = actors::person_actor(&state.fed, username).await?.ok_or(FederationError::NotFound)?;
-        actors::actor_document(&state.fed, &actor, None).await
+        actors::actor_document(&state.fed, &actor).await
     }
     .await;
     match result {
@@ -317,4 +322,60 @@ pub async fn retire_member(state: &AppState, username: &str) -> Result<(), maill
         FederationError::Core(core) => core,
         other => maillage_core::CoreError::Internal(other.to_string()),
     })
+}
+
+async fn with_group(state: &AppState, name: &str) -> Result<LocalActor, Response> {
+    match actors::find_local(&state.fed, actors::LocalKind::Group, name).await {
+        Ok(Some(actor)) => Ok(actor),
+        Ok(None) => Err(StatusCode::NOT_FOUND.into_response()),
+        Err(e) => Err(federation_error(e)),
+    }
+}
+
+/// A Group actor (a forum category, the library, the calendar); a browser goes to its page.
+async fn group_actor(State(state): State<AppState>, Path(name): Path<String>, headers: HeaderMap) -> Response {
+    let actor = match with_group(&state, &name).await {
+        Ok(actor) => actor,
+        Err(r) => return r,
+    };
+    if !wants_activity_json(&headers) {
+        let page = if actor.profile.page_path.is_empty() { "/".to_owned() } else { actor.profile.page_path.clone() };
+        return Redirect::to(&page).into_response();
+    }
+    match actors::actor_document(&state.fed, &actor).await {
+        Ok(doc) => activity_json(&doc),
+        Err(e) => federation_error(e),
+    }
+}
+
+async fn group_inbox(State(state): State<AppState>, Path(name): Path<String>, request: Request) -> Response {
+    match with_group(&state, &name).await {
+        Ok(_) => deliver_to_inbox(&state, request).await,
+        Err(r) => r,
+    }
+}
+
+async fn group_outbox(State(state): State<AppState>, Path(name): Path<String>, Query(q): Query<PageQuery>) -> Response {
+    match with_group(&state, &name).await {
+        Ok(actor) => outbox(&state, actor, q.number()).await,
+        Err(r) => r,
+    }
+}
+
+async fn group_followers(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    match with_group(&state, &name).await {
+        Ok(actor) => followers(&state, actor, q.number()).await,
+        Err(r) => r,
+    }
+}
+
+async fn group_following(State(state): State<AppState>, Path(name): Path<String>) -> Response {
+    match with_group(&state, &name).await {
+        Ok(actor) => following(&state, actor).await,
+        Err(r) => r,
+    }
 }
