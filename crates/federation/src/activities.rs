@@ -196,6 +196,23 @@ pub async fn follow(fed: &Federation, actor: &LocalActor, target: &RemoteActor) 
     Ok(follow_id)
 }
 
+/// The hub itself (its instance actor) follows a handle (`@agenda@hub.example`) or an actor URL.
+pub async fn hub_follow(fed: &Federation, reference: &str) -> FederationResult<RemoteActor> {
+    let ap_id = crate::webfinger::resolve_actor_reference(fed, reference).await?;
+    let target = actors::fetch_remote(fed, &ap_id).await?;
+    let hub = actors::instance_actor(fed).await?;
+    follow(fed, &hub, &target).await?;
+    Ok(target)
+}
+
+/// The hub stops following a handle or actor URL it follows.
+pub async fn hub_unfollow(fed: &Federation, reference: &str) -> FederationResult<()> {
+    let ap_id = crate::webfinger::resolve_actor_reference(fed, reference).await?;
+    let target = actors::remote_by_ap_id(fed, &ap_id).await?.ok_or(FederationError::NotFound)?;
+    let hub = actors::instance_actor(fed).await?;
+    unfollow(fed, &hub, &target).await
+}
+
 /// Our `actor` stops following: the row goes and an Undo is queued.
 pub async fn unfollow(fed: &Federation, actor: &LocalActor, target: &RemoteActor) -> FederationResult<()> {
     let follow_id: Option<String> = sqlx::query_scalar(

@@ -111,12 +111,18 @@ pub async fn refusal(fed: &Federation, domain: &str) -> FederationResult<Option<
     Ok(policy.refusal(fed.ctx.config.federation_allowlist_only))
 }
 
-/// Sets our policy toward a server (admins).
+/// Sets our policy toward a server (admins). `domain` is a host name, with its port if any.
 pub async fn set_policy(fed: &Federation, domain: &str, policy: Policy) -> FederationResult<()> {
-    seen(fed, domain).await?;
+    let domain = domain.trim().to_ascii_lowercase();
+    if domain.is_empty() || domain.contains(['/', ' ', '@']) {
+        return Err(crate::FederationError::BadDocument(format!(
+            "'{domain}' is not a host name such as mastodon.example"
+        )));
+    }
+    seen(fed, &domain).await?;
     sqlx::query("UPDATE instances SET policy = $1 WHERE domain = $2")
         .bind(policy.as_str())
-        .bind(domain)
+        .bind(&domain)
         .execute(fed.ctx.db.pool())
         .await?;
     Ok(())

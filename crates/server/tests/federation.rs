@@ -705,3 +705,41 @@ async fn a_feature_group_is_followable_from_another_hub() {
     assert_eq!(response.headers()["location"], "/agenda");
     assert_eq!(hub_a.browser().get("/g/nothing-here").await.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn an_admin_follows_and_blocks_from_the_federation_page() {
+    let hub_a = TestHub::start().await;
+    let hub_b = TestHub::start().await;
+    hub_b.member("agnes", Role::Member).await;
+    let admin = hub_a.signed_in("hub_admin", Role::Admin).await;
+    let handle = format!("@agnes@{}", domain(&hub_b));
+    let response = admin.submit("/admin/federation", "/admin/federation/follow", &[("actor", &handle)]).await;
+    assert_eq!(common::location(&response), "/admin/federation?followed=1");
+    eventually("the follow is accepted and shown", || async {
+        let (_, html) = admin.get_text("/admin/federation").await;
+        html.contains(&handle) && html.contains("Accepté")
+    })
+    .await;
+    // An unknown account is explained on the page, tied to the field.
+    let response =
+        admin.submit("/admin/federation", "/admin/federation/follow", &[("actor", "@nobody@localhost:9")]).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(common::body(response).await.contains("Impossible de trouver ce compte."));
+
+    let response = admin
+        .submit(
+            "/admin/federation",
+            "/admin/federation/instances",
+            &[("domain", &domain(&hub_b)), ("policy", "blocked")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(instances::refusal(fed(&hub_a), &domain(&hub_b)).await.unwrap().is_some());
+    let response = admin
+        .submit("/admin/federation", "/admin/federation/instances", &[("domain", "not a host/"), ("policy", "blocked")])
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    // Members cannot.
+    let member = hub_a.signed_in("plain", Role::Member).await;
+    assert_eq!(member.get("/admin/federation").await.status(), StatusCode::FORBIDDEN);
+}

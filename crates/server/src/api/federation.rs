@@ -8,7 +8,7 @@ use maillage_federation::activities::{self, Followed, NetworkLink};
 use maillage_federation::delivery::{self, QueueStatus};
 use maillage_federation::inbox::{self, JournalEntry};
 use maillage_federation::instances::{self, Instance};
-use maillage_federation::{FederationError, actors, webfinger};
+use maillage_federation::{FederationError, actors};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -67,12 +67,6 @@ pub struct FollowAnswer {
     pub status: String,
 }
 
-/// Resolves a handle or URL to a stored remote actor.
-pub async fn remote_from_reference(state: &AppState, reference: &str) -> Result<actors::RemoteActor, FederationError> {
-    let ap_id = webfinger::resolve_actor_reference(&state.fed, reference).await?;
-    actors::fetch_remote(&state.fed, &ap_id).await
-}
-
 #[utoipa::path(post, path = "/api/v1/admin/federation/follows", tag = "admin", security(("token" = [])), request_body = FollowRequest, responses((status = 202, body = FollowAnswer), (status = 400, body = ApiErrorBody)))]
 pub async fn follow(
     State(state): State<AppState>,
@@ -80,14 +74,8 @@ pub async fn follow(
     ApiJson(request): ApiJson<FollowRequest>,
 ) -> Result<(StatusCode, Json<FollowAnswer>), ApiError> {
     me.require(Role::Admin)?;
-    let result = async {
-        let target = remote_from_reference(&state, &request.actor).await?;
-        let hub_actor = actors::instance_actor(&state.fed).await?;
-        activities::follow(&state.fed, &hub_actor, &target).await?;
-        Ok::<_, FederationError>(FollowAnswer { actor: target.ap_id, status: "pending".into() })
-    }
-    .await;
-    result.map(|answer| (StatusCode::ACCEPTED, Json(answer))).map_err(federation_error)
+    let target = activities::hub_follow(&state.fed, &request.actor).await.map_err(federation_error)?;
+    Ok((StatusCode::ACCEPTED, Json(FollowAnswer { actor: target.ap_id, status: "pending".into() })))
 }
 
 #[utoipa::path(delete, path = "/api/v1/admin/federation/follows", tag = "admin", security(("token" = [])), request_body = FollowRequest, responses((status = 204), (status = 404, body = ApiErrorBody)))]
@@ -97,14 +85,8 @@ pub async fn unfollow(
     ApiJson(request): ApiJson<FollowRequest>,
 ) -> Result<StatusCode, ApiError> {
     me.require(Role::Admin)?;
-    let result = async {
-        let ap_id = webfinger::resolve_actor_reference(&state.fed, &request.actor).await?;
-        let target = actors::remote_by_ap_id(&state.fed, &ap_id).await?.ok_or(FederationError::NotFound)?;
-        let hub_actor = actors::instance_actor(&state.fed).await?;
-        activities::unfollow(&state.fed, &hub_actor, &target).await
-    }
-    .await;
-    result.map(|()| StatusCode::NO_CONTENT).map_err(federation_error)
+    activities::hub_unfollow(&state.fed, &request.actor).await.map_err(federation_error)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -121,13 +103,9 @@ pub async fn set_policy(
     ApiJson(policy): ApiJson<InstancePolicy>,
 ) -> Result<StatusCode, ApiError> {
     me.require(Role::Admin)?;
-    let domain = policy.domain.trim().to_ascii_lowercase();
-    if domain.is_empty() || domain.contains('/') || domain.contains(' ') {
-        return Err(ApiError::bad_request("domain must be a host name such as mastodon.example"));
-    }
-    let policy = instances::Policy::parse(&policy.policy)
+    let choice = instances::Policy::parse(&policy.policy)
         .ok_or_else(|| ApiError::bad_request("policy must be normal, blocked or allowed"))?;
-    instances::set_policy(&state.fed, &domain, policy).await.map_err(federation_error)?;
+    instances::set_policy(&state.fed, &policy.domain, choice).await.map_err(federation_error)?;
     Ok(StatusCode::NO_CONTENT)
 }
 

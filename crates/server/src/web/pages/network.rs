@@ -4,12 +4,12 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maillage_core::accounts::Role;
-use maillage_federation::{FederationError, activities, actors, instances, webfinger};
+use maillage_federation::{FederationError, activities, instances};
 use minijinja::context;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::api::federation::{network, overview, remote_from_reference};
+use crate::api::federation::{network, overview};
 use crate::web::csrf::CsrfForm;
 use crate::web::{PageError, Viewer};
 
@@ -75,13 +75,7 @@ pub async fn follow(
     CsrfForm(form): CsrfForm<FollowForm>,
 ) -> Result<Response, PageError> {
     viewer.require_role(Role::Admin)?;
-    let result = async {
-        let target = remote_from_reference(&state, &form.actor).await?;
-        let hub_actor = actors::instance_actor(&state.fed).await?;
-        activities::follow(&state.fed, &hub_actor, &target).await
-    }
-    .await;
-    match result {
+    match activities::hub_follow(&state.fed, &form.actor).await {
         Ok(_) => Ok(Redirect::to("/admin/federation?followed=1").into_response()),
         Err(FederationError::Core(e)) => Err(e.into()),
         Err(e) => {
@@ -97,14 +91,7 @@ pub async fn unfollow(
     CsrfForm(form): CsrfForm<FollowForm>,
 ) -> Result<Response, PageError> {
     viewer.require_role(Role::Admin)?;
-    let result = async {
-        let ap_id = webfinger::resolve_actor_reference(&state.fed, &form.actor).await?;
-        let target = actors::remote_by_ap_id(&state.fed, &ap_id).await?.ok_or(FederationError::NotFound)?;
-        let hub_actor = actors::instance_actor(&state.fed).await?;
-        activities::unfollow(&state.fed, &hub_actor, &target).await
-    }
-    .await;
-    result.map_err(page_error)?;
+    activities::hub_unfollow(&state.fed, &form.actor).await.map_err(page_error)?;
     Ok(Redirect::to("/admin/federation").into_response())
 }
 
@@ -121,11 +108,10 @@ pub async fn set_policy(
     CsrfForm(form): CsrfForm<PolicyForm>,
 ) -> Result<Response, PageError> {
     viewer.require_role(Role::Admin)?;
-    let domain = form.domain.trim().to_ascii_lowercase();
-    if domain.is_empty() || domain.contains('/') || domain.contains(' ') {
-        return Err(PageError::BadRequest);
-    }
     let policy = instances::Policy::parse(&form.policy).ok_or(PageError::BadRequest)?;
-    instances::set_policy(&state.fed, &domain, policy).await.map_err(page_error)?;
-    Ok(Redirect::to("/admin/federation").into_response())
+    match instances::set_policy(&state.fed, &form.domain, policy).await {
+        Ok(()) => Ok(Redirect::to("/admin/federation").into_response()),
+        Err(FederationError::BadDocument(_)) => Err(PageError::BadRequest),
+        Err(e) => Err(page_error(e)),
+    }
 }
