@@ -5,7 +5,37 @@ use minijinja::{Environment, Error, ErrorKind, State, Value};
 
 use crate::i18n::Lang;
 
-include!(concat!(env!("OUT_DIR"), "/templates.rs"));
+/// Embeds templates from `frontend/templates`, so the binary runs from any directory. The
+/// paths are resolved in this checkout at compile time (a build script writing absolute paths
+/// into a shared target directory would embed another checkout's files).
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../frontend/templates/", $name)))),*]
+    };
+}
+
+/// Every template, by file name (a test checks that the folder holds no other).
+pub const TEMPLATES: &[(&str, &str)] = templates![
+    "about.html",
+    "admin.html",
+    "admin_federation.html",
+    "admin_hub.html",
+    "admin_invitations.html",
+    "admin_members.html",
+    "admin_registrations.html",
+    "delete_account.html",
+    "error.html",
+    "forms.html",
+    "home.html",
+    "layout.html",
+    "login.html",
+    "members.html",
+    "network.html",
+    "profile.html",
+    "settings.html",
+    "signup.html",
+    "signup_pending.html",
+];
 
 /// The template environment of one server (built once at start-up).
 pub struct Renderer {

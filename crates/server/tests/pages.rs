@@ -414,3 +414,17 @@ async fn health_and_stylesheet() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["content-encoding"], "gzip");
 }
+
+#[tokio::test]
+async fn the_admin_member_list_has_pages() {
+    let hub = TestHub::start().await;
+    let admin = hub.signed_in("hub_admin", Role::Admin).await;
+    for n in 0..34 {
+        hub.member(&format!("membre_{n:02}"), Role::Member).await;
+    }
+    let (_, first) = admin.get_text("/admin/members").await;
+    assert!(first.contains("35 membre(s) trouvé(s).") && first.contains("Page 1 sur 2"), "{first}");
+    assert!(first.contains("/admin/members?q=&page=2"));
+    let (_, second) = admin.get_text("/admin/members?page=2").await;
+    assert!(second.contains("@membre_33") && !second.contains("@membre_00"));
+}

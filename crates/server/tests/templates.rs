@@ -74,3 +74,16 @@ fn error_codes_used_by_the_core_are_translated() {
     }
     assert!(missing.is_empty(), "untranslated error codes: {missing:?}");
 }
+
+#[test]
+fn every_template_file_is_embedded() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../frontend/templates");
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".html"))
+        .collect();
+    files.sort();
+    let embedded: Vec<&str> = maillage_server::render::TEMPLATES.iter().map(|(name, _)| *name).collect();
+    assert_eq!(files, embedded, "list every template of frontend/templates in render.rs");
+}

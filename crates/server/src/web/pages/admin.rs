@@ -152,10 +152,11 @@ pub async fn members(
 ) -> Result<Response, PageError> {
     viewer.require_role(Role::Admin)?;
     let page = accounts::directory(&state.ctx.db, &query).await?;
+    let pages = (page.total + i64::from(page.per_page) - 1) / i64::from(page.per_page);
     Ok(viewer.render(
         &state,
         "admin_members.html",
-        context! { members => page.members, total => page.total, q => query.q },
+        context! { members => page.members, total => page.total, q => query.q, page => page.page, pages => pages },
     ))
 }
 
