@@ -27,6 +27,9 @@ pub enum FederationError {
     Gone(String),
     #[error("not found")]
     NotFound,
+    /// A server sends more unknown keys than we fetch in a minute (429: try later).
+    #[error("too many requests from {0}")]
+    TooManyRequests(String),
     #[error(transparent)]
     Core(#[from] CoreError),
 }
@@ -46,6 +49,7 @@ impl FederationError {
             FederationError::BadDocument(_) => 400,
             FederationError::Blocked(_) => 403,
             FederationError::NotFound => 404,
+            FederationError::TooManyRequests(_) => 429,
             FederationError::Gone(_) => 410,
             // We could not fetch the signer's key: the peer may retry later.
             FederationError::Fetch(_) => 401,

@@ -37,6 +37,15 @@ async fn signer(fed: &Federation, key_id: &str, refresh: bool) -> FederationResu
     if !refresh && let Some(actor) = actors::remote_by_key_id(fed, key_id).await? {
         return Ok(actor);
     }
+    // Each unknown key makes us fetch an actor: bound that per server, so signed junk cannot turn
+    // the hub into a request amplifier.
+    let origin = protocol::origin_of(key_id).unwrap_or_default();
+    maillage_core::rate::hit(&fed.ctx.db, &format!("keyfetch:{origin}"), KEY_FETCHES_PER_MINUTE, MINUTE_MS)
+        .await
+        .map_err(|e| match e {
+            maillage_core::CoreError::RateLimited => FederationError::TooManyRequests(origin.clone()),
+            other => other.into(),
+        })?;
     // The key id is usually `{actor}#main-key`; Mastodon also serves the actor at the key URL.
     let actor_url = key_id.split('#').next().unwrap_or(key_id);
     let actor = actors::fetch_remote(fed, actor_url).await?;
@@ -136,6 +145,8 @@ struct PendingActivity {
 }
 
 const MAX_ATTEMPTS: i64 = 5;
+/// Actor fetches for unknown or changed keys, per server and minute.
+const KEY_FETCHES_PER_MINUTE: i64 = 60;
 const CLAIM_MS: i64 = 10 * MINUTE_MS;
 const BATCH: i64 = 8;
 

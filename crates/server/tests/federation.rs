@@ -743,3 +743,23 @@ async fn an_admin_follows_and_blocks_from_the_federation_page() {
     let member = hub_a.signed_in("plain", Role::Member).await;
     assert_eq!(member.get("/admin/federation").await.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn unknown_keys_from_one_server_are_fetched_at_a_bounded_rate() {
+    let hub = TestHub::start().await;
+    let (_, private) = signatures::generate_keypair().unwrap();
+    let inbox = Url::parse(&hub.at("/inbox")).unwrap();
+    let body = br#"{"type":"Like"}"#;
+    let client = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    // Keys on a server that does not answer: each one would cost us a fetch.
+    for n in 0..61 {
+        let key =
+            signatures::SigningKey::from_pem(&format!("http://localhost:9/u/junk{n}#main-key"), &private).unwrap();
+        let mut headers = HeaderMap::new();
+        sign_request(&Method::POST, &inbox, &mut headers, Some(body), &key).unwrap();
+        statuses.push(client.post(inbox.clone()).headers(headers).body(body.to_vec()).send().await.unwrap().status());
+    }
+    assert!(statuses[..60].iter().all(|s| *s == StatusCode::UNAUTHORIZED), "{statuses:?}");
+    assert_eq!(statuses[60], StatusCode::TOO_MANY_REQUESTS);
+}
