@@ -376,19 +376,8 @@ fn free_port() -> u16 {
 #[tokio::test]
 async fn deliveries_survive_a_down_peer_and_a_restart_of_the_sender() {
     let database_a = maillage_core::testing::TestDatabase::create().await;
-    let start_a = |port: u16| {
-        let config = {
-            let mut c = database_a.config();
-            c.public_url = format!("http://localhost:{port}").parse().unwrap();
-            c
-        };
-        async move {
-            let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
-            maillage_server::serve(maillage_core::Context::open(config).await.unwrap(), listener).await.unwrap()
-        }
-    };
     let port_a = free_port();
-    let hub_a = start_a(port_a).await;
+    let hub_a = common::serve_hub(&database_a, port_a, |_| {}).await;
     let fed_a = hub_a.state.fed.clone();
     maillage_core::accounts::create_user(&fed_a.ctx.db, "alice", common::PASSWORD, Role::Member).await.unwrap();
     let alice = actors::person_actor(&fed_a, "alice").await.unwrap().unwrap();
@@ -430,15 +419,9 @@ async fn deliveries_survive_a_down_peer_and_a_restart_of_the_sender() {
     let mut late_hubs = Vec::new();
     for port in later_ports {
         let database = maillage_core::testing::TestDatabase::create().await;
-        let mut config = database.config();
-        config.public_url = format!("http://localhost:{port}").parse().unwrap();
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
-        late_hubs.push((
-            maillage_server::serve(maillage_core::Context::open(config).await.unwrap(), listener).await.unwrap(),
-            database,
-        ));
+        late_hubs.push((common::serve_hub(&database, port, |_| {}).await, database));
     }
-    let hub_a = start_a(port_a).await;
+    let hub_a = common::serve_hub(&database_a, port_a, |_| {}).await;
     let pool_a = hub_a.state.ctx.db.pool().clone();
     sqlx::query("UPDATE deliveries SET next_attempt_at = 0 WHERE status = 'pending'").execute(&pool_a).await.unwrap();
     sqlx::query("UPDATE instances SET paused_until = 0").execute(&pool_a).await.unwrap();
@@ -472,12 +455,8 @@ async fn deliveries_survive_a_down_peer_and_a_restart_of_the_sender() {
 #[tokio::test]
 async fn allowlist_only_mode_federates_only_with_allowed_servers() {
     let database = maillage_core::testing::TestDatabase::create().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let mut config = database.config();
-    config.public_url = format!("http://localhost:{port}").parse().unwrap();
-    config.federation_allowlist_only = true;
-    let hub_a = maillage_server::serve(maillage_core::Context::open(config).await.unwrap(), listener).await.unwrap();
+    let hub_a = common::serve_hub(&database, 0, |config| config.federation_allowlist_only = true).await;
+    let port = hub_a.addr.port();
     let hub_b = TestHub::start().await;
     let b_actor = actors::instance_actor(fed(&hub_b)).await.unwrap();
     let follow = |n: u32| {

@@ -17,13 +17,8 @@ impl TestHub {
     /// Starts a hub on a free port.
     pub async fn start() -> TestHub {
         let database = TestDatabase::create().await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let mut config = database.config();
-        config.public_url = format!("http://localhost:{port}").parse().unwrap();
-        let ctx = maillage_core::Context::open(config).await.unwrap();
-        let hub = maillage_server::serve(ctx, listener).await.unwrap();
-        TestHub { url: format!("http://127.0.0.1:{port}"), hub, _database: database }
+        let hub = serve_hub(&database, 0, |_| {}).await;
+        TestHub { url: format!("http://{}", hub.addr), hub, _database: database }
     }
 
     pub fn db(&self) -> &maillage_core::Db {
@@ -55,6 +50,21 @@ impl TestHub {
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "sign-in of {username}");
         browser
     }
+}
+
+/// Serves a hub on `database` at 127.0.0.1:`port` (0 for any free port), known to its peers as
+/// `http://localhost:{port}`, after `adjust` changes its configuration.
+pub async fn serve_hub(
+    database: &TestDatabase,
+    port: u16,
+    adjust: impl FnOnce(&mut maillage_core::Config),
+) -> RunningHub {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut config = database.config();
+    config.public_url = format!("http://localhost:{port}").parse().unwrap();
+    adjust(&mut config);
+    maillage_server::serve(maillage_core::Context::open(config).await.unwrap(), listener).await.unwrap()
 }
 
 pub const PASSWORD: &str = "correct horse battery";
