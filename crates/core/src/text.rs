@@ -37,6 +37,11 @@ pub fn has_control_chars(text: &str) -> bool {
     text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
 }
 
+/// At most `max_chars` characters of `text` (for remote strings we store).
+pub fn clip(text: &str, max_chars: usize) -> String {
+    text.chars().take(max_chars).collect()
+}
+
 /// Length in characters (what a person counts), not bytes.
 pub fn char_len(text: &str) -> usize {
     text.chars().count()

@@ -3,12 +3,14 @@
 use maillage_core::testing::{TestDatabase, postgres_admin_url};
 use maillage_core::{Db, Engine};
 
-/// Tables and columns as `table.column` lines, sorted.
+/// Tables and columns as `table.column` lines, sorted. SQLite's full-text tables (`*_fts*`) are
+/// its own way to search; PostgreSQL uses an index instead, which is not a table.
 async fn schema_of(db: &Db) -> Vec<String> {
     let sql = match db.engine() {
         Engine::Sqlite => {
             "SELECT m.name || '.' || p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%'"
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%' \
+             AND m.name NOT GLOB '*_fts*'"
         }
         Engine::Postgres => {
             "SELECT table_name || '.' || column_name FROM information_schema.columns \

@@ -1,6 +1,5 @@
 //! Activities we build and the ones we act on: Follow, Accept, Reject, Undo, and actors'
-//! own Update and Delete. Feature crates' objects (topics, events, resources) come later and
-//! plug into `process`.
+//! own Update and Delete; everything about posts goes to `forum::incoming`.
 
 use std::collections::BTreeSet;
 
@@ -50,9 +49,14 @@ pub async fn process(fed: &Federation, sender: &RemoteActor, activity: &Value) -
     let object_type = object.and_then(type_of).unwrap_or("");
     match kind {
         "Follow" => receive_follow(fed, sender, activity).await,
-        "Undo" if object_type == "Follow" || object.is_some_and(Value::is_string) => {
-            receive_undo_follow(fed, sender, activity).await
-        }
+        "Undo" if object_type == "Follow" => receive_undo_follow(fed, sender, activity).await,
+        // Only an id: a Follow of theirs, or else something the forum knows (a Like).
+        "Undo" if object.is_some_and(Value::is_string) => match receive_undo_follow(fed, sender, activity).await? {
+            Outcome::Done => Ok(Outcome::Done),
+            Outcome::Ignored(reason) => {
+                Ok(crate::forum::incoming::receive(fed, sender, activity).await?.unwrap_or(Outcome::Ignored(reason)))
+            }
+        },
         "Accept" | "Reject" => receive_follow_answer(fed, sender, activity, kind == "Accept").await,
         "Delete" if object.and_then(id_of) == Some(sender.ap_id.as_str()) => {
             sqlx::query("DELETE FROM remote_actors WHERE id = $1").bind(sender.id).execute(fed.ctx.db.pool()).await?;
@@ -64,8 +68,18 @@ pub async fn process(fed: &Federation, sender: &RemoteActor, activity: &Value) -
             Ok(Outcome::Done)
         }
         "" => Ok(Outcome::Ignored("activity without type".into())),
-        _ if object_type.is_empty() => Ok(Outcome::Ignored(format!("{kind} is not handled by this hub yet"))),
-        _ => Ok(Outcome::Ignored(format!("{kind}({object_type}) is not handled by this hub yet"))),
+        _ => match crate::forum::incoming::receive(fed, sender, activity).await? {
+            Some(outcome) => Ok(outcome),
+            None => Ok(unhandled(kind, object_type)),
+        },
+    }
+}
+
+fn unhandled(kind: &str, object_type: &str) -> Outcome {
+    if object_type.is_empty() {
+        Outcome::Ignored(format!("{kind} is not handled by this hub"))
+    } else {
+        Outcome::Ignored(format!("{kind}({object_type}) is not handled by this hub"))
     }
 }
 

@@ -50,6 +50,8 @@ pub struct Viewer {
     pub client: String,
     /// Path and query of this page (for "come back here after signing in").
     pub here: String,
+    /// Unread notifications of the signed-in member.
+    pub unread: i64,
 }
 
 impl FromRequestParts<AppState> for Viewer {
@@ -73,7 +75,11 @@ impl FromRequestParts<AppState> for Viewer {
         let csrf = parts.extensions.get::<csrf::CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
         let client = client_address(state, &parts.headers, parts.extensions.get::<ConnectInfo<SocketAddr>>());
         let here = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
-        Ok(Viewer { session_token: user.as_ref().and(session_token), user, lang, csrf, hub, client, here })
+        let unread = match &user {
+            Some(user) => maillage_core::notifications::unread_count(db, user.id).await?,
+            None => 0,
+        };
+        Ok(Viewer { session_token: user.as_ref().and(session_token), user, lang, csrf, hub, client, here, unread })
     }
 }
 
@@ -105,6 +111,7 @@ impl Viewer {
                 name => u.shown_name(),
                 is_admin => u.has_role(Role::Admin),
                 is_moderator => u.has_role(Role::Moderator),
+                unread => self.unread,
             }
         });
         let ctx = context! {

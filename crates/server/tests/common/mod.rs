@@ -1,11 +1,20 @@
 //! A real hub on a real 127.0.0.1 port with its own database, and a browser-like HTTP client.
 #![allow(dead_code)]
 
+use std::future::Future;
+use std::time::Duration;
+
 use maillage_core::accounts::{self, Role};
 use maillage_core::testing::TestDatabase;
+use maillage_federation::Federation;
+use maillage_federation::actors::LocalActor;
+use maillage_federation::signatures::sign_request;
 use maillage_server::app::RunningHub;
+use reqwest::Method;
+use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::redirect::Policy;
 use reqwest::{Client, Response, StatusCode};
+use url::Url;
 
 pub struct TestHub {
     pub url: String,
@@ -128,4 +137,51 @@ pub fn unescape(html: &str) -> String {
 /// A response's body, unescaped.
 pub async fn body(response: Response) -> String {
     unescape(&response.text().await.unwrap())
+}
+
+// --- Federation between test hubs -------------------------------------------------------------
+
+/// Waits until `check` is true (deliveries and inbox processing are asynchronous).
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(30) {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+pub fn fed(hub: &TestHub) -> &Federation {
+    &hub.hub.state.fed
+}
+
+pub fn domain(hub: &TestHub) -> String {
+    fed(hub).domain()
+}
+
+/// POSTs `activity` to `inbox`, signed by `actor` of `from` (optionally tampered with).
+pub async fn post_signed(
+    from: &TestHub,
+    actor: &LocalActor,
+    inbox: &str,
+    body: &[u8],
+    tamper: impl FnOnce(&mut HeaderMap),
+) -> StatusCode {
+    let url = Url::parse(inbox).unwrap();
+    let key = actor.signing_key(fed(from)).unwrap();
+    let mut headers = HeaderMap::new();
+    headers.insert("content-type", HeaderValue::from_static("application/activity+json"));
+    sign_request(&Method::POST, &url, &mut headers, Some(body), &key).unwrap();
+    tamper(&mut headers);
+    reqwest::Client::new().post(url).headers(headers).body(body.to_vec()).send().await.unwrap().status()
+}
+
+pub async fn count(hub: &TestHub, sql: &str) -> i64 {
+    sqlx::query_scalar::<_, i64>(sql).fetch_one(hub.db().pool()).await.unwrap()
 }

@@ -2,9 +2,11 @@
 
 mod admin;
 pub(crate) mod auth;
+mod forum;
 mod home;
 mod members;
 mod network;
+mod notifications;
 mod settings;
 
 use axum::Router;
@@ -32,6 +34,38 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/federation/follow", post(network::follow))
         .route("/admin/federation/unfollow", post(network::unfollow))
         .route("/admin/federation/instances", post(network::set_policy))
+        .route("/forum", get(forum::index))
+        .route("/forum/topics", get(forum::all_topics))
+        .route("/forum/mine", get(forum::my_questions))
+        .route("/forum/search", get(forum::search))
+        .route("/forum/follow", get(forum::follow_page).post(forum::follow))
+        .route("/forum/c/{slug}", get(forum::category_page))
+        .route("/forum/c/{slug}/new", get(forum::new_topic_page).post(forum::create_topic))
+        .route("/forum/c/{slug}/watch", post(forum::watch))
+        .route("/forum/c/{slug}/unfollow", post(forum::unfollow))
+        .route("/forum/c/{slug}/{file}", get(forum::category_feed))
+        .route("/forum/tags/{tag}", get(forum::tag_page))
+        .route("/forum/tags/{tag}/{file}", get(forum::tag_feed))
+        .route("/forum/t/{id}", get(forum::topic_page))
+        .route("/forum/t/{id}/reply", post(forum::reply))
+        .route("/forum/t/{id}/unsolve", post(forum::clear_solution))
+        .route("/forum/t/{id}/pin", post(forum::pin))
+        .route("/forum/t/{id}/lock", post(forum::lock))
+        .route("/forum/t/{id}/move", post(forum::move_topic))
+        .route("/forum/p/{id}", get(forum::post_page))
+        .route("/forum/p/{id}/edit", get(forum::edit_page).post(forum::save_edit))
+        .route("/forum/p/{id}/delete", post(forum::delete_post))
+        .route("/forum/p/{id}/like", post(forum::like))
+        .route("/forum/p/{id}/solution", post(forum::mark_solution))
+        .route("/forum/p/{id}/remove", post(forum::remove_post))
+        .route("/forum/p/{id}/report", get(forum::report_page).post(forum::report))
+        .route("/moderation", get(forum::moderation))
+        .route("/moderation/reports/{id}/resolve", post(forum::resolve_report))
+        .route("/notifications", get(notifications::list))
+        .route("/notifications/read", post(notifications::mark_read))
+        .route("/settings/notifications", get(notifications::settings_page).post(notifications::save_settings))
+        .route("/admin/forum", get(forum::admin_categories).post(forum::admin_create_category))
+        .route("/admin/forum/{id}", get(forum::admin_category_page).post(forum::admin_save_category))
         .route("/admin", get(admin::dashboard))
         .route("/admin/registrations", get(admin::registrations))
         .route("/admin/registrations/{id}/approve", post(admin::approve))
