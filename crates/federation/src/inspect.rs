@@ -190,9 +190,11 @@ fn inspect_object(value: &Value, type_name: &str) -> Inspection {
 /// What the hub does with an object of this type once the feature that owns it exists.
 fn object_plan(type_name: &str) -> String {
     match type_name {
-        "Note" | "Page" | "Article" | "Question" | "ChatMessage" => {
-            format!("{type_name}: forum topic or reply (forum issue; not handled yet)")
-        }
+        "Note" | "Page" | "Article" | "Question" => format!(
+            "{type_name}: a forum post: a reply when it answers a post we have (or whose ancestors lead to one), \
+             a new topic when it addresses one of our categories or comes from a category a member follows"
+        ),
+        "ChatMessage" => "ChatMessage: a private message; not part of the forum, ignored".into(),
         "Event" => "Event: calendar entry (events issue; not handled yet)".into(),
         "Tombstone" => "Tombstone: the object it replaces is deleted".into(),
         other => format!("{other}: no use on a Maillage hub; ignored with this reason"),

@@ -9,8 +9,10 @@
 //! a new post an `Announce` of the Note itself, which Mastodon shows as a boost). The solution
 //! travels as schema.org's `acceptedAnswer` on the topic's Note.
 //!
-//! Writes here wrap the forum's use cases: the post and its deliveries commit in one
-//! transaction. `incoming` stores what other servers send.
+//! Writes here wrap the forum's use cases. A new post is stored, then its Note is built from
+//! what was stored and its activities are queued in a second transaction; if queuing fails the
+//! post is removed again (a crash between the two leaves a post that was never sent: see the
+//! known gaps in docs/federation.md). `incoming` stores what other servers send.
 
 pub mod incoming;
 
