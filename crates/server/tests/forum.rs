@@ -391,3 +391,75 @@ async fn asking_answering_and_searching_through_the_pages() {
     assert_eq!(note["audience"], format!("http://{}/g/demarches", domain(&hub)));
     assert!(note["tag"].as_array().unwrap().iter().any(|t| t["type"] == "Hashtag" && t["name"] == "#emploi"));
 }
+
+/// A corpus payload of Lemmy (or Mastodon), its hosts moved onto the hub `from` (whose member
+/// `lemmy_alpha` plays the Lemmy user) and its community onto `group`; signed and delivered.
+async fn replay(from: &TestHub, to: &TestHub, file: &str, group: &str, edit: impl FnOnce(&mut Value)) -> StatusCode {
+    let raw =
+        std::fs::read_to_string(format!("{}/../../../shared/interop/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let raw = raw
+        .replace("https://enterprise.lemmy.ml/c/main", group)
+        .replace("http://enterprise.lemmy.ml/c/main", group)
+        .replace("https://enterprise.lemmy.ml/c/tenforward", group)
+        .replace("http://ds9.lemmy.ml", &format!("http://{}", domain(from)));
+    let mut activity: Value = serde_json::from_str(&raw).unwrap();
+    edit(&mut activity);
+    let actor = actors::person_actor(fed(from), "lemmy_alpha").await.unwrap().unwrap();
+    post_signed(from, &actor, &to.at("/inbox"), activity.to_string().as_bytes(), |_| {}).await
+}
+
+#[tokio::test]
+async fn lemmy_posts_edits_likes_and_reports_from_the_corpus() {
+    let (hub_a, lemmy) = tokio::join!(TestHub::start(), TestHub::start());
+    lemmy.member("lemmy_alpha", Role::Member).await;
+    category(&hub_a, "entraide", "Entraide").await;
+    let group = format!("http://{}/g/entraide", domain(&hub_a));
+    let post_id = format!("http://{}/post/1", domain(&lemmy));
+
+    // A Lemmy post (a Page) addressed to our category starts a topic, with its title and Markdown.
+    assert_eq!(replay(&lemmy, &hub_a, "lemmy/activities/create_page.json", &group, |_| {}).await, StatusCode::ACCEPTED);
+    let post = arrived(&hub_a, "the Lemmy post starts a topic", &post_id).await;
+    let view = topics::view(hub_a.db(), post.topic_id).await.unwrap().unwrap();
+    assert_eq!((view.topic.title.as_str(), view.category.slug.as_str()), ("test post", "entraide"));
+    assert_eq!(post.source, "test body");
+    assert!(
+        post.content_html.contains("test body") && post.content_html.contains("pictrs/image"),
+        "{}",
+        post.content_html
+    );
+
+    // Its edit renames the topic; the Group passes both on to its followers (none here).
+    assert_eq!(replay(&lemmy, &hub_a, "lemmy/activities/update_page.json", &group, |_| {}).await, StatusCode::ACCEPTED);
+    eventually("the edit is applied", || async {
+        topics::by_id(hub_a.db(), post.topic_id).await.unwrap().unwrap().title == "test post 1"
+    })
+    .await;
+
+    // A like, and a report (Mastodon's Flag shape) of the post.
+    let liked = post_id.clone();
+    let status =
+        replay(&lemmy, &hub_a, "lemmy/activities/like_note.json", &group, |a| a["object"] = json!(liked)).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    eventually("the like is counted", || async {
+        posts::by_id(hub_a.db(), post.id).await.unwrap().unwrap().like_count == 1
+    })
+    .await;
+    let reported = post_id.clone();
+    let actor_id = format!("http://{}/u/lemmy_alpha", domain(&lemmy));
+    let flag_id = format!("http://{}/flags/1", domain(&lemmy));
+    let status = replay(&lemmy, &hub_a, "mastodon/activities/flag.json", &group, |a| {
+        a["id"] = json!(flag_id);
+        a["actor"] = json!(actor_id);
+        a["object"] = json!([actor_id, reported]);
+    })
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    eventually("the report is filed", || async {
+        maillage_forum::reports::open(hub_a.db())
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.post_id == post.id && r.reason.contains("take a look"))
+    })
+    .await;
+}

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use maillage_core::notifications::Kind;
 use maillage_server::i18n::Lang;
 
 /// `t("key")` and `t('key')` calls in a template, plus keys built with `~` from known suffixes.
@@ -16,7 +17,10 @@ fn keys_in(source: &str) -> BTreeSet<String> {
             let key = &after[..end];
             if after[end + 1..].trim_start().starts_with('~') {
                 // A key completed at run time: check every value it can take.
+                let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
                 let suffixes: &[&str] = match key {
+                    "notifications.kind_" | "notifications.setting_" => &kinds,
+                    "forum.filter_" => &["latest", "unanswered", "solved", "unsolved"],
                     "role." => &["member", "moderator", "admin"],
                     "admin.mode_" => &["open", "approval", "invitation"],
                     "network.health_" => &["ok", "failing", "paused"],

@@ -15,17 +15,26 @@ const PUBLIC_PAGES = [
   ['signup', '/signup'],
   ['members', '/members'],
   ['profile', `/u/${ADMIN.username}`],
+  ['forum', '/forum'],
+  ['forum-topics', '/forum/topics'],
+  ['forum-search', '/forum/search?q=demarche'],
   ['not-found', '/page-absente', 404],
 ];
 const MEMBER_PAGES = [
   ['home-signed-in', '/'],
   ['members-signed-in', '/members'],
   ['settings', '/settings'],
+  ['notifications', '/notifications'],
+  ['notification-settings', '/settings/notifications'],
+  ['forum-mine', '/forum/mine'],
+  ['forum-follow', '/forum/follow'],
+  ['moderation', '/moderation'],
   ['admin', '/admin'],
   ['admin-hub', '/admin/hub'],
   ['admin-registrations', '/admin/registrations'],
   ['admin-invitations', '/admin/invitations'],
   ['admin-members', '/admin/members'],
+  ['admin-forum', '/admin/forum'],
 ];
 
 function kb(bytes) {

@@ -65,17 +65,19 @@ async function askEmptyQuestion(s) {
   assert.match(await page.title(), /^Erreur :/, 'the title says the form has errors');
   const summary = page.getByRole('alert');
   assert.match(await summary.innerText(), /Le formulaire contient des erreurs/);
-  // (In the fields' names' order, not the form's: Viewer::field_errors is a BTreeMap.)
+  // Each link says which field (both messages are the same). Sorted: the summary lists the
+  // fields by name, not in the form's order (Viewer::field_errors is a BTreeMap).
+  const links = await summary.getByRole('link').evaluateAll((as) => as.map((a) => `${a.getAttribute('href')} ${a.textContent}`));
   assert.deepEqual(
-    (await summary.getByRole('link').evaluateAll((links) => links.map((a) => a.getAttribute('href')))).sort(),
-    ['#body', '#title'],
-    'the summary links to each field in error',
+    links.sort(),
+    [`#body Message : ${REQUIRED}`, `#title Titre de la question : ${REQUIRED}`],
+    'the summary links to each field in error, by its name',
   );
   const title = await assertFieldError(page, 'title', REQUIRED);
   assert.match(title.name, /Titre de la question/, 'the title keeps its label as its name');
   assert.match(title.description, /Une phrase qui résume la situation/, 'the hint stays tied to the title');
   const body = await assertFieldError(page, 'body', REQUIRED);
-  assert.match(body.name, /^Message/, 'the body keeps its label as its name');
+  assert.equal(body.name, 'Message (obligatoire)', 'the body keeps its label as its name, and says it is required');
   assert.equal(await page.locator('#tags').getAttribute('aria-invalid'), null, 'the tags are fine');
 }
 
@@ -101,7 +103,7 @@ flow('the admin creates a forum category from the administration', async ({ open
   await page.getByRole('textbox', { name: /^Identifiant/ }).fill('Entraide CAF');
   await admin.follow(() => page.getByRole('button', { name: 'Créer la catégorie' }).click(), { status: 422 });
   assert.match(await page.title(), /^Erreur :/);
-  assert.match(await page.getByRole('alert').innerText(), /Le formulaire contient des erreurs/);
+  assert.match(await page.getByRole('alert').getByRole('link').innerText(), /^Identifiant : L'identifiant ne peut contenir/);
   const slug = await assertFieldError(page, 'slug', "L'identifiant ne peut contenir que des lettres minuscules");
   assert.match(slug.description, /il forme l'adresse que l'on suit depuis Mastodon/, 'the hint stays tied to the field');
   assert.equal(await page.getByRole('textbox', { name: /^Nom/ }).inputValue(), category.name, 'the name is kept');
@@ -302,9 +304,9 @@ flow('a visitor searches without accents or plural, reads the solved topic, uses
   await page.getByRole('link', { name: 'Se connecter pour poser une question' }).waitFor();
   const filters = page.getByRole('navigation', { name: 'Filtrer les discussions' });
   assert.deepEqual(await filters.getByRole('link').allInnerTexts(), ['Dernières', 'Sans réponse', 'Résolues', 'Non résolues']);
-  await visitor.follow(() => filters.getByRole('link', { name: 'Résolues' }).click());
+  await visitor.follow(() => filters.getByRole('link', { name: 'Résolues', exact: true }).click());
   assert.equal(new URL(page.url()).searchParams.get('filter'), 'solved');
-  assert.equal(await filters.getByRole('link', { name: 'Résolues' }).getAttribute('aria-current'), 'page');
+  assert.equal(await filters.getByRole('link', { name: 'Résolues', exact: true }).getAttribute('aria-current'), 'page');
   const item = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: question.title }) });
   assert.equal(await item.count(), 1, 'listed as solved');
   assert.match(await item.innerText(), /Résolu/);
