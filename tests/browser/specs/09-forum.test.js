@@ -2,8 +2,8 @@
 // errors), a second member answers it quoting it, the author marks the solution; search finds it
 // by another form of a word; the filters; a report, which a moderator (the admin) resolves after
 // locking the topic; the notifications and their unread badge. Then the same asking and answering
-// with the keyboard only, and without JavaScript. The flows share the category and members made
-// in the first ones, in file order.
+// with the keyboard only, and without JavaScript; last, the notification settings. The flows share
+// the category and members made in the first ones, in file order.
 import assert from 'node:assert/strict';
 
 import {
@@ -175,6 +175,10 @@ flow('a member asks a question, another answers quoting it, the author marks the
   const helper = await approvedMember(open, bruno.username, { displayName: bruno.displayName });
   page = helper.page;
   await helper.go(`/forum/c/${category.slug}`);
+  // He asks to be told of the category's new questions (the keyboard flow asks one).
+  await helper.follow(() => page.getByRole('button', { name: 'Être prévenu·e des nouvelles discussions' }).click());
+  assert.equal(pathOf(page), `/forum/c/${category.slug}`);
+  await page.getByRole('button', { name: 'Ne plus être prévenu·e des nouvelles discussions' }).waitFor();
   const filters = page.getByRole('navigation', { name: 'Filtrer les discussions' });
   await helper.follow(() => filters.getByRole('link', { name: 'Sans réponse' }).click());
   assert.equal(new URL(page.url()).searchParams.get('filter'), 'unanswered');
@@ -203,9 +207,9 @@ flow('a member asks a question, another answers quoting it, the author marks the
   assert.equal(pathOf(page), topicPath);
   const answerId = new URL(page.url()).hash.slice(1);
   assert.match(answerId, /^p[0-9]+$/, 'sent to the new answer');
-  const answer$ = page.locator(`article#${answerId}`);
-  assert.match(await answer$.locator('blockquote').innerText(), /déclarer ses ressources trimestrielles/);
-  assert.match(await answer$.innerText(), /FranceConnect/);
+  const answered = page.locator(`article#${answerId}`);
+  assert.match(await answered.locator('blockquote').innerText(), /déclarer ses ressources trimestrielles/);
+  assert.match(await answered.innerText(), /FranceConnect/);
   await page.getByRole('heading', { level: 2, name: '1 réponse(s)' }).waitFor();
 
   // Amina's header says she has unread notifications; the page lists the answer.
@@ -439,10 +443,15 @@ flow('with the keyboard only: ask a question, answer it, mark the solution', asy
   const path = pathOf(page);
   await page.getByRole('heading', { level: 1, name: q.title }).waitFor();
 
-  // Bruno answers: "Répondre" under the question, then the form.
+  // Bruno, who watches the category, is told; he answers: "Répondre" under the question.
   const helper = await signedIn(open, bruno);
   page = helper.page;
-  await helper.go(path);
+  await helper.go('/notifications');
+  const told = page.getByRole('listitem').filter({ hasText: `Nouvelle discussion de ${amina.displayName} : « ${q.title} »` });
+  assert.equal(await told.count(), 1, 'the watched category\'s new question');
+  f = await tabUntil(page, (x) => x.tag === 'a' && x.text.includes(q.title), { where: 'notifications, to the new question' });
+  await helper.follow(() => page.keyboard.press('Enter'));
+  assert.equal(pathOf(page), path);
   f = await tabUntil(page, (x) => x.tag === 'a' && x.text.startsWith('Répondre'), { where: 'topic, to answer', max: 60 });
   await helper.follow(() => page.keyboard.press('Enter'));
   assert.ok(new URL(page.url()).searchParams.get('reply_to'), 'answering a post');
@@ -536,6 +545,7 @@ flow('a member chooses which notifications she gets', async ({ open }) => {
   await member.follow(() => page.getByRole('button', { name: 'Enregistrer' }).click());
   assert.equal(pathOf(page), '/settings/notifications');
   assert.equal(new URL(page.url()).searchParams.get('saved'), '1');
+  assert.match(await page.getByRole('status').innerText(), /Vos choix de notifications sont enregistrés/, 'said so');
   assert.equal(await page.getByRole('checkbox', { name: "quelqu'un me dit merci" }).isChecked(), false, 'saved off');
   assert.ok(await page.getByRole('checkbox', { name: "quelqu'un répond à une de mes questions" }).isChecked(), 'the others stay on');
 });

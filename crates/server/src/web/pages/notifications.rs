@@ -4,7 +4,6 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use maillage_core::notifications::{self, Kind};
 use minijinja::context;
-use serde::Deserialize;
 
 use crate::AppState;
 use crate::web::csrf::CsrfForm;
@@ -27,30 +26,35 @@ pub async fn mark_read(
     Ok(Redirect::to("/notifications").into_response())
 }
 
-pub async fn settings_page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+#[derive(serde::Deserialize, Default)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+pub async fn settings_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Query(query): axum::extract::Query<SavedQuery>,
+) -> Result<Response, PageError> {
     let user = viewer.require_user()?;
     let kinds: Vec<_> = notifications::settings(&state.ctx.db, user.id)
         .await?
         .into_iter()
         .map(|(kind, on)| context! { kind => kind.as_str(), on => on })
         .collect();
-    Ok(viewer.render(&state, "notification_settings.html", context! { kinds => kinds }))
+    Ok(viewer.render(&state, "notification_settings.html", context! { kinds => kinds, saved => query.saved.is_some() }))
 }
 
-/// The checked kinds (a form sends each checked box as `kind=…`).
-#[derive(Deserialize, Default)]
-pub struct SettingsForm {
-    #[serde(default)]
-    kind: Vec<String>,
-}
-
+/// The form's fields in order: each checked box comes as one `kind=…` pair (a repeated key,
+/// which a struct cannot hold).
 pub async fn save_settings(
     State(state): State<AppState>,
     viewer: Viewer,
-    CsrfForm(form): CsrfForm<SettingsForm>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let user = viewer.require_user()?;
-    let enabled: Vec<Kind> = form.kind.iter().filter_map(|k| Kind::parse(k)).collect();
+    let enabled: Vec<Kind> =
+        fields.iter().filter(|(name, _)| name == "kind").filter_map(|(_, value)| Kind::parse(value)).collect();
     notifications::save_settings(&state.ctx.db, user.id, &enabled).await?;
     Ok(Redirect::to("/settings/notifications?saved=1").into_response())
 }
