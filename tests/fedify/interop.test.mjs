@@ -347,7 +347,84 @@ describe("4. Fedify undoes its Follow", () => {
   });
 });
 
-describe("5. afterwards", () => {
+describe("5. Fedify follows a forum category and receives its topics", () => {
+  const CATEGORY_URL = `${HUB}/g/entraide`;
+  let group;
+  let topic;
+
+  test("Fedify reads the category as a Group and its Follow is accepted by the Group", async () => {
+    const created = await api("POST", "/api/v1/admin/forum/categories", {
+      slug: "entraide",
+      name: "Entraide entre médiateurs",
+      description: "Questions de terrain",
+    });
+    assert.equal(created.status, 201, created.text);
+    group = await peer.ctx.lookupObject(CATEGORY_URL);
+    assert.ok(group instanceof vocab.Group, `a Group, not ${group?.constructor.name}`);
+    assert.equal(group.preferredUsername, "entraide");
+    const follow = new vocab.Follow({ id: peer.newId("follow"), actor: peer.actorUri, object: group.id });
+    await peer.ctx.sendActivity({ identifier: "peer" }, group, follow);
+    const accept = await peer.waitFor(
+      (a) => a.type === "Accept" && a.actor === CATEGORY_URL && a.json.object?.id === follow.id.href,
+      20000,
+      `the Group's Accept of ${follow.id.href}`,
+    );
+    assert.equal(accept.json.object.object, CATEGORY_URL);
+  });
+
+  test("a new topic reaches Fedify as the Group's Announce of the Create, then of the Note", async () => {
+    const answer = await api("POST", "/api/v1/forum/categories/entraide/topics", {
+      title: "Une personne sans e-mail et la CAF",
+      body: "Comment l'aider à **déclarer ses ressources** ?",
+      tags: "caf",
+    });
+    assert.equal(answer.status, 201, answer.text);
+    topic = answer.json;
+    const ofCreate = await peer.waitFor(
+      (a) => a.type === "Announce" && a.actor === CATEGORY_URL && a.json.object?.type === "Create",
+      20000,
+      "the Group's Announce of the Create",
+    );
+    const note = ofCreate.json.object.object;
+    assert.equal(note.type, "Note");
+    assert.equal(note.id, topic.url);
+    assert.equal(note.name, "Une personne sans e-mail et la CAF");
+    assert.match(note.content, /<strong>Une personne sans e-mail et la CAF<\/strong>/);
+    assert.match(note.content, /déclarer ses ressources/);
+    assert.equal(note.audience, CATEGORY_URL);
+    const ofNote = await peer.waitFor(
+      (a) => a.type === "Announce" && a.actor === CATEGORY_URL && a.object === topic.url,
+      20000,
+      "the Group's Announce of the Note (a boost for Mastodon users)",
+    );
+    assert.ok(ofNote.id);
+  });
+
+  test("Fedify's reply to the topic, sent to the Group, lands in the topic", async () => {
+    const note = new vocab.Note({
+      id: peer.newId("note"),
+      attribution: peer.actorUri,
+      content: "<p>FranceConnect avec l'identité numérique La Poste, sans e-mail.</p>",
+      replyTarget: new URL(topic.url),
+      to: vocab.PUBLIC_COLLECTION,
+      ccs: [group.id],
+      published: Temporal.Now.instant(),
+    });
+    const create = new vocab.Create({ id: peer.newId("create"), actor: peer.actorUri, object: note, to: vocab.PUBLIC_COLLECTION, ccs: [group.id] });
+    await peer.ctx.sendActivity({ identifier: "peer" }, group, create);
+    let posts;
+    await eventually(
+      async () => {
+        const view = await api("GET", `/api/v1/forum/topics/${topic.topic_id}`);
+        posts = view.json?.posts ?? [];
+        return posts.some((p) => p.ap_id === note.id.href);
+      },
+      { what: "the Fedify reply in the topic", seen: () => JSON.stringify(posts?.map((p) => p.ap_id)) },
+    );
+  });
+});
+
+describe("6. afterwards", () => {
   test("every delivery of ours was taken, every activity of Fedify's handled", async (t) => {
     const overview = await federationOverview();
     t.diagnostic(`queue: ${JSON.stringify(overview.queue)}`);

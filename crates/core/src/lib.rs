@@ -15,6 +15,7 @@ pub mod markdown;
 pub mod notifications;
 pub mod rate;
 pub mod search;
+pub mod tags;
 pub mod text;
 pub mod time;
 pub mod token;

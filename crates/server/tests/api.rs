@@ -249,6 +249,18 @@ async fn the_openapi_document_describes_every_api_route() {
         ("/api/v1/admin/registrations", &["get"]),
         ("/api/v1/admin/invitations", &["get", "post"]),
         ("/api/v1/admin/members/{id}/role", &["put"]),
+        ("/api/v1/admin/forum/categories", &["post"]),
+        ("/api/v1/forum/categories", &["get"]),
+        ("/api/v1/forum/categories/{slug}/topics", &["get", "post"]),
+        ("/api/v1/forum/topics", &["get"]),
+        ("/api/v1/forum/topics/{id}", &["get"]),
+        ("/api/v1/forum/topics/{id}/replies", &["post"]),
+        ("/api/v1/forum/topics/{id}/solution", &["put"]),
+        ("/api/v1/forum/topics/{id}/locked", &["put"]),
+        ("/api/v1/forum/posts/{id}", &["patch", "delete"]),
+        ("/api/v1/forum/posts/{id}/like", &["post"]),
+        ("/api/v1/forum/search", &["get"]),
+        ("/api/v1/notifications", &["get"]),
     ] {
         for method in methods {
             assert!(paths.get(path).and_then(|p| p.get(*method)).is_some(), "{method} {path} is not described");
@@ -258,7 +270,7 @@ async fn the_openapi_document_describes_every_api_route() {
     // Every described path answers (not 404/405) on the real router.
     let client = reqwest::Client::new();
     for (path, methods) in paths {
-        let concrete = path.replace("{username}", "nobody").replace("{id}", "999999");
+        let concrete = path.replace("{username}", "nobody").replace("{id}", "999999").replace("{slug}", "none");
         for method in methods.as_object().unwrap().keys() {
             let response =
                 client.request(method.to_uppercase().parse().unwrap(), hub.at(&concrete)).send().await.unwrap();
@@ -267,4 +279,146 @@ async fn the_openapi_document_describes_every_api_route() {
             assert!(!body.contains("Page introuvable"), "{method} {path} is not routed");
         }
     }
+}
+
+#[tokio::test]
+async fn the_forum_through_the_api_ask_answer_solve_moderate() {
+    let hub = TestHub::start().await;
+    hub.member("coordination", Role::Admin).await;
+    hub.member("nora", Role::Member).await;
+    hub.member("karim", Role::Member).await;
+    hub.member("modo", Role::Moderator).await;
+    let (admin, nora, karim, modo) = (
+        token(&hub, "coordination").await,
+        token(&hub, "nora").await,
+        token(&hub, "karim").await,
+        token(&hub, "modo").await,
+    );
+    let client = reqwest::Client::new();
+
+    // Only admins create categories.
+    let category = json!({ "slug": "demarches", "name": "Démarches en ligne", "description": "CAF, ANTS, impôts" });
+    let refused = client.post(hub.at("/api/v1/admin/forum/categories")).bearer_auth(&nora).json(&category);
+    assert_eq!(refused.send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    let response =
+        client.post(hub.at("/api/v1/admin/forum/categories")).bearer_auth(&admin).json(&category).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let bad = json!({ "slug": "x y", "name": "" });
+    let response =
+        client.post(hub.at("/api/v1/admin/forum/categories")).bearer_auth(&admin).json(&bad).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Ask: anonymous refused, bad input explained, then the question.
+    let question = json!({
+        "title": "Sans adresse e-mail, comment faire pour la CAF ?",
+        "body": "Une personne **sans e-mail** doit déclarer ses ressources. Des idées ?",
+        "tags": "caf, email"
+    });
+    let url = hub.at("/api/v1/forum/categories/demarches/topics");
+    assert_eq!(client.post(&url).json(&question).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    let empty = client.post(&url).bearer_auth(&nora).json(&json!({ "title": "", "body": "" })).send().await.unwrap();
+    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Value = empty.json().await.unwrap();
+    let named: Vec<&str> = fields["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert!(named.contains(&"title") && named.contains(&"body"), "{fields}");
+    let broken = client.post(&url).bearer_auth(&nora).header("content-type", "application/json").body("{\"title\":");
+    assert_eq!(broken.send().await.unwrap().status(), StatusCode::BAD_REQUEST);
+    let response = client.post(&url).bearer_auth(&nora).json(&question).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let created: Value = response.json().await.unwrap();
+    let topic_id = created["topic_id"].as_i64().unwrap();
+    assert!(created["url"].as_str().unwrap().ends_with(&format!("/forum/p/{}", created["post_id"])), "{created}");
+
+    // Answer, with hostile HTML that comes back sanitised.
+    let replies = hub.at(&format!("/api/v1/forum/topics/{topic_id}/replies"));
+    let answer = json!({ "body": "FranceConnect via **La Poste** marche sans e-mail. <script>alert(1)</script>" });
+    let response = client.post(&replies).bearer_auth(&karim).json(&answer).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let answer_id = response.json::<Value>().await.unwrap()["post_id"].as_i64().unwrap();
+
+    // The topic, readable without a token.
+    let topic: Value =
+        client.get(hub.at(&format!("/api/v1/forum/topics/{topic_id}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(topic["topic"]["title"], "Sans adresse e-mail, comment faire pour la CAF ?");
+    assert_eq!(topic["tags"], json!(["caf", "email"]));
+    assert_eq!(topic["posts"].as_array().unwrap().len(), 2);
+    let html = topic["posts"][1]["content_html"].as_str().unwrap();
+    assert!(html.contains("<strong>La Poste</strong>") && !html.contains("<script"), "{html}");
+
+    // Only the topic's author (or a moderator) marks the solution.
+    let solution = hub.at(&format!("/api/v1/forum/topics/{topic_id}/solution"));
+    let by_karim =
+        client.put(&solution).bearer_auth(&karim).json(&json!({ "post_id": answer_id })).send().await.unwrap();
+    assert_eq!(by_karim.status(), StatusCode::FORBIDDEN);
+    let by_nora = client.put(&solution).bearer_auth(&nora).json(&json!({ "post_id": answer_id })).send().await.unwrap();
+    assert_eq!(by_nora.status(), StatusCode::NO_CONTENT);
+    let solved: Value =
+        client.get(hub.at("/api/v1/forum/topics?filter=solved")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(solved["total"], 1);
+    let unsolved = client.get(hub.at("/api/v1/forum/categories/demarches/topics?filter=unsolved")).send().await;
+    assert_eq!(unsolved.unwrap().json::<Value>().await.unwrap()["total"], 0);
+    let notes: Value =
+        client.get(hub.at("/api/v1/notifications")).bearer_auth(&karim).send().await.unwrap().json().await.unwrap();
+    assert!(notes.as_array().unwrap().iter().any(|n| n["kind"] == "solution"), "{notes}");
+
+    // Like, twice = take it back.
+    let like = hub.at(&format!("/api/v1/forum/posts/{answer_id}/like"));
+    let liked: Value = client.post(&like).bearer_auth(&nora).send().await.unwrap().json().await.unwrap();
+    assert_eq!(liked, json!({ "liked": true, "like_count": 1 }));
+    let unliked: Value = client.post(&like).bearer_auth(&nora).send().await.unwrap().json().await.unwrap();
+    assert_eq!(unliked, json!({ "liked": false, "like_count": 0 }));
+
+    // Edit: only the author.
+    let post = hub.at(&format!("/api/v1/forum/posts/{answer_id}"));
+    let edit = json!({ "body": "FranceConnect via l'identité numérique La Poste." });
+    assert_eq!(
+        client.patch(&post).bearer_auth(&nora).json(&edit).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    let edited: Value = client.patch(&post).bearer_auth(&karim).json(&edit).send().await.unwrap().json().await.unwrap();
+    assert!(edited["edited_at"].as_i64().unwrap() > 0);
+
+    // Search finds it by a stemmed, accent-free word.
+    let hits: Value = client.get(hub.at("/api/v1/forum/search?q=identite")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(hits.as_array().unwrap().len(), 1, "{hits}");
+
+    // Report, then moderation: members may not lock; moderators lock, and replies are refused.
+    let report = hub.at(&format!("/api/v1/forum/posts/{answer_id}/reports"));
+    let empty_reason = client.post(&report).bearer_auth(&nora).json(&json!({ "reason": " " })).send().await.unwrap();
+    assert_eq!(empty_reason.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let reported = client.post(&report).bearer_auth(&nora).json(&json!({ "reason": "hors sujet" })).send().await;
+    assert_eq!(reported.unwrap().status(), StatusCode::CREATED);
+    let lock = hub.at(&format!("/api/v1/forum/topics/{topic_id}/locked"));
+    assert_eq!(
+        client.put(&lock).bearer_auth(&nora).json(&json!({ "on": true })).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        client.put(&lock).bearer_auth(&modo).json(&json!({ "on": true })).send().await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    let late = client.post(&replies).bearer_auth(&karim).json(&json!({ "body": "Encore une idée" })).send().await;
+    assert_eq!(late.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A removal hides the text from others but shows the author why.
+    let removal = hub.at(&format!("/api/v1/forum/posts/{answer_id}/removal"));
+    let removed = client.post(&removal).bearer_auth(&modo).json(&json!({ "reason": "Données personnelles" })).send();
+    assert_eq!(removed.await.unwrap().status(), StatusCode::NO_CONTENT);
+    let topic_url = hub.at(&format!("/api/v1/forum/topics/{topic_id}"));
+    let public: Value = client.get(&topic_url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(public["posts"][1]["content_html"], "");
+    assert_eq!(public["posts"][1]["removed_reason"], "removed");
+    let own: Value = client.get(&topic_url).bearer_auth(&karim).send().await.unwrap().json().await.unwrap();
+    assert_eq!(own["posts"][1]["removed_reason"], "Données personnelles");
+    assert_ne!(own["posts"][1]["content_html"], "");
+
+    // Deleting one's own question leaves nothing to read.
+    let opening = topic["posts"][0]["id"].as_i64().unwrap();
+    let delete = client.delete(hub.at(&format!("/api/v1/forum/posts/{opening}"))).bearer_auth(&karim).send().await;
+    assert_eq!(delete.unwrap().status(), StatusCode::FORBIDDEN);
+    let delete = client.delete(hub.at(&format!("/api/v1/forum/posts/{opening}"))).bearer_auth(&nora).send().await;
+    assert_eq!(delete.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(client.get(&topic_url).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    let read = client.post(hub.at("/api/v1/notifications/read")).bearer_auth(&karim).send().await.unwrap();
+    assert_eq!(read.status(), StatusCode::NO_CONTENT);
 }

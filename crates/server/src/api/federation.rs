@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use super::{ApiError, ApiErrorBody, ApiJson, ApiUser};
 use crate::AppState;
 
-fn federation_error(error: FederationError) -> ApiError {
+pub(super) fn federation_error(error: FederationError) -> ApiError {
     match error {
         FederationError::Core(e) => e.into(),
         FederationError::NotFound => ApiError::not_found(),

@@ -6,6 +6,7 @@
 mod accounts;
 mod admin;
 pub mod federation;
+mod forum;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -38,6 +39,8 @@ use crate::i18n::Lang;
         (name = "accounts", description = "Registration, tokens and one's own account"),
         (name = "members", description = "The member directory"),
         (name = "admin", description = "Administration (admins only)"),
+        (name = "forum", description = "Categories, topics, replies, solutions, likes, search, reports and moderation"),
+        (name = "notifications", description = "One's notifications"),
     )
 )]
 struct ApiDoc;
@@ -74,6 +77,24 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(federation::follow, federation::unfollow))
         .routes(routes!(federation::set_policy))
         .routes(routes!(federation::network_list))
+        .routes(routes!(forum::categories))
+        .routes(routes!(forum::all_topics))
+        .routes(routes!(forum::category_topics, forum::create_topic))
+        .routes(routes!(forum::topic))
+        .routes(routes!(forum::reply))
+        .routes(routes!(forum::edit_post, forum::delete_post))
+        .routes(routes!(forum::toggle_like))
+        .routes(routes!(forum::set_solution))
+        .routes(routes!(forum::report))
+        .routes(routes!(forum::search))
+        .routes(routes!(forum::pin))
+        .routes(routes!(forum::lock))
+        .routes(routes!(forum::move_topic))
+        .routes(routes!(forum::remove_post))
+        .routes(routes!(forum::create_category))
+        .routes(routes!(forum::update_category))
+        .routes(routes!(forum::notifications))
+        .routes(routes!(forum::mark_notifications_read))
 }
 
 /// The OpenAPI document (also used by tests and `docs/`).
