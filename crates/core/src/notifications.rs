@@ -25,11 +25,20 @@ pub enum Kind {
     WatchedCategory,
     /// Someone liked one of my posts.
     Like,
+    /// My registration to an event changed (a place came free, another server answered).
+    Registration,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] =
-        [Kind::ReplyToTopic, Kind::ReplyToReply, Kind::Mention, Kind::Solution, Kind::WatchedCategory, Kind::Like];
+    pub const ALL: [Kind; 7] = [
+        Kind::ReplyToTopic,
+        Kind::ReplyToReply,
+        Kind::Mention,
+        Kind::Solution,
+        Kind::WatchedCategory,
+        Kind::Like,
+        Kind::Registration,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -39,6 +48,7 @@ impl Kind {
             Kind::Solution => "solution",
             Kind::WatchedCategory => "watched_category",
             Kind::Like => "like",
+            Kind::Registration => "registration",
         }
     }
 

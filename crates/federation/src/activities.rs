@@ -8,7 +8,7 @@ use maillage_core::token::random_token;
 use serde_json::{Value, json};
 
 use crate::Federation;
-use crate::actors::{self, LocalActor, LocalKind, RemoteActor};
+use crate::actors::{self, LocalActor, RemoteActor};
 use crate::delivery;
 use crate::error::{FederationError, FederationResult};
 use crate::protocol::{self, id_of, type_of};
@@ -29,7 +29,7 @@ pub async fn local_actor_for(fed: &Federation, id: &str) -> FederationResult<Opt
         return actors::person_actor(fed, name).await;
     }
     if let Some(name) = path.strip_prefix("/g/") {
-        return actors::find_local(fed, LocalKind::Group, name).await;
+        return actors::find_group(fed, name).await;
     }
     Ok(None)
 }
@@ -54,10 +54,16 @@ pub async fn process(fed: &Federation, sender: &RemoteActor, activity: &Value) -
         "Undo" if object.is_some_and(Value::is_string) => match receive_undo_follow(fed, sender, activity).await? {
             Outcome::Done => Ok(Outcome::Done),
             Outcome::Ignored(reason) => {
-                Ok(crate::forum::incoming::receive(fed, sender, activity).await?.unwrap_or(Outcome::Ignored(reason)))
+                Ok(feature_handlers(fed, sender, activity).await?.unwrap_or(Outcome::Ignored(reason)))
             }
         },
-        "Accept" | "Reject" => receive_follow_answer(fed, sender, activity, kind == "Accept").await,
+        // An answer to one of our members' Joins, else to a Follow.
+        "Accept" | "Reject" | "TentativeAccept" => match crate::events::incoming::receive(fed, sender, activity).await?
+        {
+            Some(outcome) => Ok(outcome),
+            None if kind == "TentativeAccept" => Ok(unhandled(kind, object_type)),
+            None => receive_follow_answer(fed, sender, activity, kind == "Accept").await,
+        },
         "Delete" if object.and_then(id_of) == Some(sender.ap_id.as_str()) => {
             sqlx::query("DELETE FROM remote_actors WHERE id = $1").bind(sender.id).execute(fed.ctx.db.pool()).await?;
             Ok(Outcome::Done)
@@ -68,11 +74,20 @@ pub async fn process(fed: &Federation, sender: &RemoteActor, activity: &Value) -
             Ok(Outcome::Done)
         }
         "" => Ok(Outcome::Ignored("activity without type".into())),
-        _ => match crate::forum::incoming::receive(fed, sender, activity).await? {
-            Some(outcome) => Ok(outcome),
-            None => Ok(unhandled(kind, object_type)),
-        },
+        _ => Ok(feature_handlers(fed, sender, activity).await?.unwrap_or_else(|| unhandled(kind, object_type))),
     }
+}
+
+/// The calendar, then the forum: each takes what is its own.
+async fn feature_handlers(
+    fed: &Federation,
+    sender: &RemoteActor,
+    activity: &Value,
+) -> FederationResult<Option<Outcome>> {
+    if let Some(outcome) = crate::events::incoming::receive(fed, sender, activity).await? {
+        return Ok(Some(outcome));
+    }
+    crate::forum::incoming::receive(fed, sender, activity).await
 }
 
 fn unhandled(kind: &str, object_type: &str) -> Outcome {

@@ -135,6 +135,15 @@ pub async fn local_by_id(fed: &Federation, id: i64) -> FederationResult<LocalAct
     row.map(LocalActor::from).ok_or(FederationError::NotFound)
 }
 
+/// One of our Group actors by name. The calendar's exists from the first time anyone asks for
+/// it (followable before any event is published); features create the others.
+pub async fn find_group(fed: &Federation, name: &str) -> FederationResult<Option<LocalActor>> {
+    if name == crate::events::CALENDAR {
+        return Ok(Some(crate::events::calendar_actor(fed).await?));
+    }
+    find_local(fed, LocalKind::Group, name).await
+}
+
 /// Our actor of this kind and name, created with a new key pair on first use. Key generation
 /// takes a moment, so it happens off the async threads; a concurrent creation keeps one row.
 pub async fn ensure_local(

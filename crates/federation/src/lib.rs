@@ -11,6 +11,7 @@ pub mod activities;
 pub mod actors;
 pub mod delivery;
 pub mod error;
+pub mod events;
 pub mod forum;
 pub mod http;
 pub mod inbox;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::Federation;
-use crate::actors::{self, LocalKind};
+use crate::actors;
 use crate::error::{FederationError, FederationResult};
 
 /// The JRD for `resource` (`acct:name@host`, or one of our actor URLs), if it names one of ours.
@@ -38,7 +38,7 @@ pub async fn lookup(fed: &Federation, resource: &str) -> FederationResult<Option
         (fed.url("/actor"), fed.url("/"), "Application")
     } else if let Some(actor) = actors::person_actor(fed, &name).await? {
         (actor.ap_id(fed), actor.ap_id(fed), "Person")
-    } else if let Some(actor) = actors::find_local(fed, LocalKind::Group, &name).await? {
+    } else if let Some(actor) = actors::find_group(fed, &name).await? {
         (actor.ap_id(fed), actor.ap_id(fed), "Group")
     } else {
         return Ok(None);

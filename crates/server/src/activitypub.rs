@@ -325,7 +325,7 @@ pub async fn retire_member(state: &AppState, username: &str) -> Result<(), maill
 }
 
 async fn with_group(state: &AppState, name: &str) -> Result<LocalActor, Response> {
-    match actors::find_local(&state.fed, actors::LocalKind::Group, name).await {
+    match actors::find_group(&state.fed, name).await {
         Ok(Some(actor)) => Ok(actor),
         Ok(None) => Err(StatusCode::NOT_FOUND.into_response()),
         Err(e) => Err(federation_error(e)),

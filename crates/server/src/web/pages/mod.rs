@@ -2,6 +2,7 @@
 
 mod admin;
 pub(crate) mod auth;
+mod events;
 mod forum;
 mod home;
 mod members;
@@ -66,6 +67,23 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/notifications", get(notifications::settings_page).post(notifications::save_settings))
         .route("/admin/forum", get(forum::admin_categories).post(forum::admin_create_category))
         .route("/admin/forum/{id}", get(forum::admin_category_page).post(forum::admin_save_category))
+        .route("/events", get(events::index))
+        .route("/events/month", get(events::month))
+        .route("/events/day/{date}", get(events::day))
+        .route("/events/new", get(events::new_page).post(events::create))
+        .route("/events/calendar.ics", get(events::calendar_ics))
+        .route("/events/feed.atom", get(events::atom))
+        .route("/events/feed.rss", get(events::rss))
+        .route("/events/tags/{tag}/{file}", get(events::tag_file))
+        .route("/events/{id}", get(events::event_page))
+        .route("/events/{id}/calendar.ics", get(events::event_ics))
+        .route("/events/{id}/edit", get(events::edit_page).post(events::save))
+        .route("/events/{id}/delete", post(events::delete))
+        .route("/events/{id}/register", post(events::register))
+        .route("/events/{id}/unregister", post(events::unregister))
+        .route("/events/{id}/registrations", get(events::registrations_page).post(events::add_registration))
+        .route("/events/{id}/registrations.csv", get(events::registrations_csv))
+        .route("/events/{id}/registrations/{registration}/remove", post(events::remove_registration))
         .route("/admin", get(admin::dashboard))
         .route("/admin/registrations", get(admin::registrations))
         .route("/admin/registrations/{id}/approve", post(admin::approve))
