@@ -424,7 +424,94 @@ describe("5. Fedify follows a forum category and receives its topics", () => {
   });
 });
 
-describe("6. afterwards", () => {
+describe("6. Fedify follows the hub's calendar, gets its events and registers", () => {
+  const CALENDAR_URL = `${HUB}/g/agenda`;
+  let calendar;
+  let event;
+  const workshop = {
+    title: "Atelier : créer son compte Ameli",
+    description: "Venez avec votre **carte Vitale**.",
+    tags: "ameli",
+    start_date: "2027-06-10",
+    start_time: "14:00",
+    end_time: "16:00",
+    time_zone: "Europe/Paris",
+    place_name: "Médiathèque Jean Moulin",
+    city: "Rodez",
+    registration: "open",
+    capacity: "12",
+    waiting_list: true,
+  };
+
+  test("the calendar is a Group that accepts Fedify's Follow", async () => {
+    calendar = await peer.ctx.lookupObject(CALENDAR_URL);
+    assert.ok(calendar instanceof vocab.Group, `a Group, not ${calendar?.constructor.name}`);
+    const follow = new vocab.Follow({ id: peer.newId("follow"), actor: peer.actorUri, object: calendar.id });
+    await peer.ctx.sendActivity({ identifier: "peer" }, calendar, follow);
+    await peer.waitFor(
+      (a) => a.type === "Accept" && a.actor === CALENDAR_URL && a.json.object?.id === follow.id.href,
+      20000,
+      "the calendar's Accept",
+    );
+  });
+
+  test("a new event arrives as Create(Event) whose summary says when and where", async () => {
+    const answer = await api("POST", "/api/v1/events", workshop);
+    assert.equal(answer.status, 201, answer.text);
+    event = answer.json;
+    const create = await peer.waitFor(
+      (a) => a.type === "Create" && a.actor === CALENDAR_URL && a.json.object?.id === event.url,
+      20000,
+      "the Create(Event)",
+    );
+    const object = create.json.object;
+    assert.equal(object.type, "Event");
+    assert.equal(object.name, "Atelier : créer son compte Ameli");
+    assert.equal(object.startTime, "2027-06-10T14:00:00+02:00");
+    assert.equal(object.endTime, "2027-06-10T16:00:00+02:00");
+    assert.match(object.summary, /jeu\. 10 juin 2027, 14:00–16:00 \(heure de Paris\)/);
+    assert.match(object.summary, /Médiathèque Jean Moulin, Rodez/);
+    assert.equal(object.location.type, "Place");
+    assert.equal(object.location.name, "Médiathèque Jean Moulin");
+    // Terms outside ActivityStreams, as any server dereferencing the event reads them.
+    const raw = await getActivityJson(event.url);
+    assert.equal(raw.timezone, "Europe/Paris");
+    assert.equal(raw.location.address.addressLocality, "Rodez");
+    assert.equal(raw.maximumAttendeeCapacity, 12);
+  });
+
+  test("Fedify's Join gets an Accept from the calendar", async () => {
+    const join = new vocab.Join({ id: peer.newId("join"), actor: peer.actorUri, object: new URL(event.url), to: calendar.id });
+    await peer.ctx.sendActivity({ identifier: "peer" }, calendar, join);
+    const accept = await peer.waitFor(
+      (a) => a.type === "Accept" && a.actor === CALENDAR_URL && a.json.object?.id === join.id.href,
+      20000,
+      "the Accept of the Join",
+    );
+    assert.equal(accept.json.object.object, event.url);
+    const list = await api("GET", `/api/v1/events/${event.id}/registrations`);
+    assert.equal(list.status, 200, list.text);
+    assert.deepEqual(list.json.map((r) => [r.actor_ap_id, r.status]), [[peer.actorUri.href, "confirmed"]]);
+  });
+
+  test("a cancellation arrives as Update(Event) that says so", async () => {
+    const answer = await api("PUT", `/api/v1/events/${event.id}`, { ...workshop, status: "cancelled", status_note: "Médiathèque fermée" });
+    assert.equal(answer.status, 200, answer.text);
+    const update = await peer.waitFor(
+      (a) => a.type === "Update" && a.actor === CALENDAR_URL && a.json.object?.id === event.url,
+      20000,
+      "the Update(Event)",
+    );
+    const object = update.json.object;
+    assert.match(object.name, /^Annulé : /);
+    assert.match(object.summary, /^ANNULÉ/);
+    const raw = await getActivityJson(event.url);
+    assert.equal(raw.eventStatus, "EventCancelled");
+    assert.equal(raw["ical:status"], "CANCELLED");
+  });
+});
+
+describe("7. afterwards", () => {
   test("every delivery of ours was taken, every activity of Fedify's handled", async (t) => {
     const overview = await federationOverview();
     t.diagnostic(`queue: ${JSON.stringify(overview.queue)}`);

@@ -274,7 +274,7 @@ pub fn check(input: &EventInput, default_time_zone: &str) -> CoreResult<EventFie
     v.check(title.chars().count() > MAX_TITLE_CHARS, "title", "error.too_long");
     v.check(input.description.len() > MAX_DESCRIPTION_BYTES, "description", "error.too_long");
     let tags = parse_tags(&input.tags);
-    v.check(tags.len() > MAX_TAGS, "tags", "error.too_many_tags");
+    v.check(tags.len() > MAX_TAGS, "tags", "error.too_many_event_tags");
 
     let zone_name = if input.time_zone.trim().is_empty() { default_time_zone } else { input.time_zone.trim() };
     let time_zone = parse_time_zone(zone_name);

@@ -81,9 +81,13 @@ pub fn is_public(id: &str) -> bool {
     matches!(id, PUBLIC | "as:Public" | "Public")
 }
 
-/// Whether a document is addressed to the public (in `to`, `cc` or Lemmy's `audience`).
+/// Whether a document is addressed to the public: Public in `to` or `cc`; or no `to` nor `cc`
+/// at all but an `audience` (Discourse served its public Notes so until May 2024).
 pub fn addressed_publicly(value: &Value) -> bool {
-    ["to", "cc"].iter().any(|f| ids_of(value.get(*f)).iter().any(|id| is_public(id)))
+    if ["to", "cc"].iter().any(|f| ids_of(value.get(*f)).iter().any(|id| is_public(id))) {
+        return true;
+    }
+    value.get("to").is_none() && value.get("cc").is_none() && value.get("audience").is_some_and(|a| !a.is_null())
 }
 
 /// The actor of an activity: a link, an embedded actor, or the first of an array.

@@ -261,6 +261,10 @@ async fn the_openapi_document_describes_every_api_route() {
         ("/api/v1/forum/posts/{id}/like", &["post"]),
         ("/api/v1/forum/search", &["get"]),
         ("/api/v1/notifications", &["get"]),
+        ("/api/v1/events", &["get", "post"]),
+        ("/api/v1/events/{id}", &["get", "put", "delete"]),
+        ("/api/v1/events/{id}/registration", &["post", "delete"]),
+        ("/api/v1/events/{id}/registrations", &["get"]),
     ] {
         for method in methods {
             assert!(paths.get(path).and_then(|p| p.get(*method)).is_some(), "{method} {path} is not described");

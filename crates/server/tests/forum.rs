@@ -1,6 +1,7 @@
 //! The forum between real hubs on 127.0.0.1 ports: categories followed from another hub,
 //! topics and replies that travel both ways, the solution, edits, deletions and likes, replies
-//! from Mastodon (a real payload of the corpus, re-signed), and what the forum refuses.
+//! from Mastodon and posts from Lemmy, NodeBB and Discourse (real payloads of the corpus,
+//! re-signed), and what the forum refuses.
 
 mod common;
 
@@ -462,4 +463,286 @@ async fn lemmy_posts_edits_likes_and_reports_from_the_corpus() {
             .any(|r| r.post_id == post.id && r.reason.contains("take a look"))
     })
     .await;
+}
+
+/// A corpus payload with its hosts and actors moved onto test hubs: each `(from, to)` of
+/// `moves` is replaced in the raw text, in order (so specific ids before their host).
+fn corpus(file: &str, moves: &[(&str, String)]) -> Value {
+    let mut raw =
+        std::fs::read_to_string(format!("{}/../../../shared/interop/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    for (from, to) in moves {
+        raw = raw.replace(from, to);
+    }
+    serde_json::from_str(&raw).unwrap()
+}
+
+/// `activity`, signed by the member `actor_name` of `from` and posted to `to`'s shared inbox.
+async fn deliver(from: &TestHub, actor_name: &str, to: &TestHub, activity: &Value) -> StatusCode {
+    let actor = actors::person_actor(fed(from), actor_name).await.unwrap().unwrap();
+    post_signed(from, &actor, &to.at("/inbox"), activity.to_string().as_bytes(), |_| {}).await
+}
+
+/// What the inbox worker of `hub` did with the activity `id`: its status and reason.
+async fn journaled(hub: &TestHub, id: &str) -> (String, String) {
+    let row = || async {
+        sqlx::query_as::<_, (String, String)>(
+            "SELECT status, COALESCE(reason, '') FROM inbox_activities WHERE activity_id = $1",
+        )
+        .bind(id)
+        .fetch_optional(hub.db().pool())
+        .await
+        .unwrap()
+    };
+    eventually("the activity is processed", || async { row().await.is_some_and(|(status, _)| status != "pending") })
+        .await;
+    row().await.unwrap()
+}
+
+/// Serves JSON documents at fixed paths on a new 127.0.0.1 port, as another server would.
+/// `documents` is given the server's base URL (`http://localhost:{port}`).
+async fn serve_documents(documents: impl FnOnce(&str) -> Vec<(String, Value)>) -> String {
+    use axum::response::IntoResponse;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://localhost:{}", listener.local_addr().unwrap().port());
+    let documents: std::collections::HashMap<String, String> =
+        documents(&base).into_iter().map(|(path, doc)| (path, doc.to_string())).collect();
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+        let document = documents.get(uri.path()).cloned();
+        async move {
+            match document {
+                Some(body) => ([("content-type", "application/activity+json")], body).into_response(),
+                None => axum::http::StatusCode::NOT_FOUND.into_response(),
+            }
+        }
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    base
+}
+
+#[tokio::test]
+async fn nodebb_and_discourse_topics_replies_and_likes_from_the_corpus() {
+    let (hub_a, nodebb, discourse, fedi) =
+        tokio::join!(TestHub::start(), TestHub::start(), TestHub::start(), TestHub::start());
+    hub_a.member("alice", Role::Member).await;
+    // NodeBB authors: uid/14929 of community.nodebb.org asked the question; julian is uid/2 there
+    // and uid/1 of bb.devnull.land (`nodebb/objects/person.json`).
+    nodebb.member("nodebb_asker", Role::Member).await;
+    nodebb.member("julian", Role::Member).await;
+    discourse.member("socialhub_member", Role::Member).await;
+    // The users of other software who liked NodeBB posts: sabreW4K3 of lazysoci.al (Lemmy) and
+    // julian of fietkau.social (Mastodon).
+    fedi.member("sabre", Role::Member).await;
+    fedi.member("julian", Role::Member).await;
+    let alice = user(&hub_a, "alice").await;
+    let entraide = category(&hub_a, "entraide", "Entraide").await;
+    let group = format!("http://{}/g/entraide", domain(&hub_a));
+    // Where the hubs say they are (`TestHub::url` is the 127.0.0.1 address they listen on).
+    let (nodebb_url, discourse_url) = (format!("http://{}", domain(&nodebb)), format!("http://{}", domain(&discourse)));
+    let person = |hub: &TestHub, name: &str| format!("http://{}/u/{name}", domain(hub));
+    let fedi_url = format!("http://{}", domain(&fedi));
+    const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+    // The only changes made to the payloads: the NodeBB and Discourse categories (`audience`, `to`)
+    // become our category's Group, their authors and the likers become members of the test hubs
+    // (so that their HTTP signatures are real), and every other URL of those servers (post ids,
+    // `context`, tags, uploads) moves to the hub that plays it. Other servers' ids (mentioned
+    // Mastodon users, links to third parties in the text) stay.
+    let moves = [
+        ("https://community.nodebb.org/category/30", group.clone()),
+        ("https://bb.devnull.land/category/2", group.clone()),
+        ("https://community.nodebb.org/uid/14929", person(&nodebb, "nodebb_asker")),
+        ("https://community.nodebb.org/uid/2", person(&nodebb, "julian")),
+        ("https://bb.devnull.land/uid/1", person(&nodebb, "julian")),
+        ("https://community.nodebb.org", nodebb_url.clone()),
+        ("https://bb.devnull.land", nodebb_url.clone()),
+        ("https://lazysoci.al/u/sabreW4K3", person(&fedi, "sabre")),
+        ("https://lazysoci.al", fedi_url.clone()),
+        ("https://fietkau.social/users/julian", person(&fedi, "julian")),
+        ("https://fietkau.social", fedi_url.clone()),
+    ];
+    let discourse_moves = |host: &str, author: &str| {
+        [
+            ("https://socialhub.activitypub.rocks/ap/actor/797217cf18c0e819dfafc52425590146", group.clone()),
+            ("https://socialhub.activitypub.rocks/ap/actor/495843076e9e469fbd35ccf467ae9fb1", author.to_owned()),
+            ("https://socialhub.activitypub.rocks", host.to_owned()),
+        ]
+    };
+    // The corpus has NodeBB's Create only inside its category's Announce; when NodeBB has a post
+    // to deliver itself it uses the same envelope: `{post}#activity/create/{ms}`, the post's
+    // author, `to` and `cc`. This builds it around a NodeBB post that came without one.
+    let announced = corpus("nodebb/activities/announce_create_note.json", &moves);
+    let nodebb_create = |post: &Value| {
+        let published = chrono::DateTime::parse_from_rfc3339(post["published"].as_str().unwrap()).unwrap();
+        let mut create = announced["object"].clone();
+        create["id"] =
+            json!(format!("{}#activity/create/{}", post["id"].as_str().unwrap(), published.timestamp_millis()));
+        create["actor"] = post["attributedTo"].clone();
+        create["to"] = post["to"].clone();
+        create["cc"] = post["cc"].clone();
+        create["object"] = post.clone();
+        create
+    };
+
+    // (a) A NodeBB topic: a Note with `name`, markdown `source`, `context` (its topic, which
+    // NodeBB serves as a Conversation), `audience` (the category) and an image attachment.
+    // NodeBB's category wraps the Create in an Announce for *its* followers; a NodeBB user posting
+    // in *our* category sends us the Create itself: that inner Create is replayed as it came.
+    let create = announced["object"].clone();
+    assert_eq!(deliver(&nodebb, "nodebb_asker", &hub_a, &create).await, StatusCode::ACCEPTED);
+    let question = arrived(&hub_a, "the NodeBB topic is stored", &format!("{}/post/102840", nodebb_url)).await;
+    let view = topics::view(hub_a.db(), question.topic_id).await.unwrap().unwrap();
+    assert_eq!(view.topic.title, "Is ActivityPub too complicated?");
+    assert_eq!(view.category.id, entraide.id);
+    assert_eq!(view.topic.context, format!("{}/topic/18563", nodebb_url));
+    assert_eq!(view.tags, ["activitypub", "nodebb-4-0"], "NodeBB's tag `#nodebb 4.0` has a space");
+    assert_eq!(question.author_handle, format!("@nodebb_asker@{}", domain(&nodebb)));
+    assert!(question.source.starts_with("![767e2ed4-8089"), "{}", question.source);
+    // (d) Its `<p><img /></p>` is dropped; its link stays, with our `rel`; the attachment, an
+    // image we do not show inline, is kept as a link to the file.
+    let html = &question.content_html;
+    assert!(html.contains("Who can help?") && !html.contains("<img"), "{html}");
+    assert!(html.contains("<a href=\"https://nrw.social/@FrankM\" rel=\"nofollow noopener ugc\">"), "{html}");
+    assert!(html.contains(&format!("{}/assets/uploads/files/1737616265042-767e2ed4", nodebb_url)), "{html}");
+
+    // A NodeBB topic as an Article (newer NodeBB): the category in `to` and `audience`, a
+    // `summary` and a `preview` repeating the text. The corpus has the Article alone (as fetched):
+    // it is delivered here in NodeBB's Create envelope, the Article unchanged.
+    let article = corpus("nodebb/objects/article_topic.json", &moves);
+    assert_eq!(deliver(&nodebb, "julian", &hub_a, &nodebb_create(&article)).await, StatusCode::ACCEPTED);
+    let welcome = arrived(&hub_a, "the NodeBB Article is stored", &format!("{}/post/1", nodebb_url)).await;
+    let view = topics::view(hub_a.db(), welcome.topic_id).await.unwrap().unwrap();
+    assert_eq!((view.topic.title.as_str(), view.category.id), ("Welcome to your NodeBB!", entraide.id));
+    // (d) Headings lose their markup, not their text; lists and links stay; the `summary` and
+    // `preview` copies are not added to the post.
+    let html = &welcome.content_html;
+    for gone in ["<h3", "<h4", "nofollow ugc\""] {
+        assert!(!html.contains(gone), "{gone}: {html}");
+    }
+    assert!(html.contains("Welcome to your brand new NodeBB forum!") && html.contains("Additional Resources"));
+    assert!(html.contains("<li><a href=\"https://docs.nodebb.org/\" rel=\"nofollow noopener ugc\">"), "{html}");
+    assert_eq!(html.matches("Welcome to your brand new").count(), 1, "{html}");
+
+    // (b) Replies from NodeBB and Discourse to a post of ours land in its topic.
+    let (topic, opening) = fed_forum::create_topic(
+        fed(&hub_a),
+        &alice,
+        &entraide,
+        &TopicInput {
+            title: "Un forum fédéré pour le réseau ?".into(),
+            body: "Qui utilise NodeBB ou Discourse ?".into(),
+            tags: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let opening_ap_id = posts::by_id(hub_a.db(), opening).await.unwrap().unwrap().ap_id;
+
+    // NodeBB: the corpus has no NodeBB reply, only topic starters; this one (post 103075, inside
+    // the Mastodon user's Like) gets `inReplyTo` Alice's post, and is otherwise as NodeBB sent it:
+    // its `context` still names its own NodeBB topic and its `name` stays (it must not rename
+    // Alice's topic). Placement goes by `inReplyTo`.
+    let liked_by_mastodon = corpus("nodebb/activities/announce_like_from_mastodon.json", &moves);
+    let mut note = liked_by_mastodon["object"]["object"].clone();
+    note["inReplyTo"] = json!(opening_ap_id);
+    assert_eq!(deliver(&nodebb, "julian", &hub_a, &nodebb_create(&note)).await, StatusCode::ACCEPTED);
+    let nodebb_reply = arrived(&hub_a, "the NodeBB reply is stored", &format!("{}/post/103075", nodebb_url)).await;
+    assert_eq!((nodebb_reply.topic_id, nodebb_reply.in_reply_to_id), (topic, Some(opening)));
+    assert!(nodebb_reply.content_html.contains("long form peeps") && !nodebb_reply.content_html.contains("<img"));
+
+    // Discourse: the corpus Note is a topic's first post as Discourse served it in April 2024 —
+    // `audience` (its category), `context`, `name`, and no `to` or `cc` at all. It gets
+    // `inReplyTo` Alice's post. Discourse delivers it in a Create addressed the way its
+    // activity model then did (discourse-activity-pub 784dd3c: `to` the audience, `cc` Public);
+    // the envelope is built here, the Note is unchanged.
+    let mut note = corpus(
+        "discourse/objects/note_topic.json",
+        &discourse_moves(&discourse_url, &person(&discourse, "socialhub_member")),
+    );
+    note["inReplyTo"] = json!(opening_ap_id);
+    let create = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/ap/activity/5b3a7c1d9e2f40a6b8c0d1e2f3a4b5c6", discourse_url),
+        "type": "Create",
+        "audience": note["audience"],
+        "to": note["audience"],
+        "cc": [PUBLIC],
+        "published": note["published"],
+        "updated": note["updated"],
+        "actor": note["attributedTo"],
+        "object": note,
+    });
+    assert_eq!(deliver(&discourse, "socialhub_member", &hub_a, &create).await, StatusCode::ACCEPTED);
+    let discourse_id = format!("{}/ap/object/1899f65c062200daec50a4c89ed76dc9", discourse_url);
+    let discourse_reply = arrived(&hub_a, "the Discourse reply is stored", &discourse_id).await;
+    assert_eq!((discourse_reply.topic_id, discourse_reply.in_reply_to_id), (topic, Some(opening)));
+    assert_eq!(discourse_reply.url, format!("{}/t/our-next-meeting/4079/1", discourse_url));
+    // (d) Headings go, the recording link stays; Discourse cut the text inside an `<a href="…`,
+    // which is dropped rather than left open.
+    let html = &discourse_reply.content_html;
+    assert!(!html.contains("<h3") && !html.contains("<h4") && html.contains("Last Meeting"), "{html}");
+    assert!(html.contains("<a href=\"https://us06web.zoom.us/rec/share/"), "{html}");
+    assert!(!html.contains("17949/minutes"), "{html}");
+    let view = topics::view(hub_a.db(), topic).await.unwrap().unwrap();
+    assert_eq!((view.topic.title.as_str(), view.topic.reply_count), ("Un forum fédéré pour le réseau ?", 2));
+    // Notifications follow the stored post.
+    eventually("Alice is notified of both replies", || async {
+        let notes = maillage_core::notifications::list(hub_a.db(), alice.id, 10).await.unwrap();
+        notes.iter().filter(|n| n.kind == "reply_to_topic").count() == 2
+    })
+    .await;
+
+    // (c) Likes. NodeBB's category relays the Likes it gets in an Announce to its followers; the
+    // liker's server sends the Like itself to the post's audience, here our Group: that inner
+    // Like is replayed as it came, the liked Note embedded (Lemmy's has `audience` too).
+    let liked_by_lemmy = corpus("nodebb/activities/announce_like_from_lemmy.json", &moves);
+    assert_eq!(deliver(&fedi, "sabre", &hub_a, &liked_by_lemmy["object"]).await, StatusCode::ACCEPTED);
+    assert_eq!(deliver(&fedi, "julian", &hub_a, &liked_by_mastodon["object"]).await, StatusCode::ACCEPTED);
+    eventually("both likes are counted", || async {
+        posts::by_id(hub_a.db(), question.id).await.unwrap().unwrap().like_count == 1
+            && posts::by_id(hub_a.db(), nodebb_reply.id).await.unwrap().unwrap().like_count == 1
+    })
+    .await;
+    // The corpus has no Update, Delete or Undo from NodeBB or Discourse.
+
+    // A Discourse post we only get by fetching it (here, the parent of a Mastodon reply), served
+    // by a "Discourse" on 127.0.0.1 exactly as the corpus has it (hosts moved; `inReplyTo` Alice's
+    // post), next to a copy that only adds `"to": [Public]`; its author is a real actor document.
+    let member = actors::person_actor(fed(&discourse), "socialhub_member").await.unwrap().unwrap();
+    let author_doc = actors::actor_document(fed(&discourse), &member).await.unwrap().to_string();
+    let (as_served, addressed) = ("/ap/object/1899f65c062200daec50a4c89ed76dc9", "/ap/object/addressed");
+    let socialhub = serve_documents(|base| {
+        let author = format!("{base}/ap/actor/495843076e9e469fbd35ccf467ae9fb1");
+        let mut note = corpus("discourse/objects/note_topic.json", &discourse_moves(base, &author));
+        note["inReplyTo"] = json!(opening_ap_id);
+        let mut with_to = note.clone();
+        with_to["id"] = json!(format!("{base}{addressed}"));
+        with_to["to"] = json!([PUBLIC]);
+        let author_doc =
+            author_doc.replace(&person(&discourse, "socialhub_member"), &author).replace(&discourse_url, base);
+        vec![
+            ("/ap/actor/495843076e9e469fbd35ccf467ae9fb1".into(), serde_json::from_str(&author_doc).unwrap()),
+            (as_served.into(), note),
+            (addressed.into(), with_to),
+        ]
+    })
+    .await;
+    let (status, via_addressed) =
+        mastodon_reply(&fedi, "julian", &hub_a, &format!("{socialhub}{addressed}"), "<p>Merci !</p>").await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    // Processed first (fetching its parent from the Discourse host), with what became of it.
+    assert_eq!(journaled(&hub_a, &format!("{via_addressed}/activity")).await, ("done".into(), String::new()));
+    let answer = arrived(&hub_a, "a reply to a fetched, addressed Discourse post", &via_addressed).await;
+    let parent = posts::by_ap_id(hub_a.db(), &format!("{socialhub}{addressed}")).await.unwrap().unwrap();
+    assert_eq!(
+        (answer.topic_id, answer.in_reply_to_id, parent.in_reply_to_id),
+        (topic, Some(parent.id), Some(opening))
+    );
+
+    // The Note as Discourse served it, with `audience` but no `to`/`cc`: public too.
+    let (status, via_as_served) =
+        mastodon_reply(&fedi, "julian", &hub_a, &format!("{socialhub}{as_served}"), "<p>Merci !</p>").await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let answer = arrived(&hub_a, "a reply to a fetched Discourse post without to/cc", &via_as_served).await;
+    let parent = posts::by_ap_id(hub_a.db(), &format!("{socialhub}{as_served}")).await.unwrap().unwrap();
+    assert_eq!((answer.topic_id, answer.in_reply_to_id), (topic, Some(parent.id)));
 }

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod admin;
+mod events;
 pub mod federation;
 mod forum;
 
@@ -41,6 +42,7 @@ use crate::i18n::Lang;
         (name = "admin", description = "Administration (admins only)"),
         (name = "forum", description = "Categories, topics, replies, solutions, likes, search, reports and moderation"),
         (name = "notifications", description = "One's notifications"),
+        (name = "events", description = "The calendar: dates, events, registrations"),
     )
 )]
 struct ApiDoc;
@@ -91,6 +93,10 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(forum::lock))
         .routes(routes!(forum::move_topic))
         .routes(routes!(forum::remove_post))
+        .routes(routes!(events::list, events::create))
+        .routes(routes!(events::get_event, events::update, events::delete))
+        .routes(routes!(events::register, events::unregister))
+        .routes(routes!(events::registrations))
         .routes(routes!(forum::create_category))
         .routes(routes!(forum::update_category))
         .routes(routes!(forum::notifications))
