@@ -242,6 +242,10 @@ pub async fn run_housekeeping(fed: Federation, mut stop: tokio::sync::watch::Rec
         if let Err(e) = refresh_stale(&fed).await {
             tracing::warn!(error = %e, "federation housekeeping");
         }
+        // Contacts of people registered without an account are kept only for their event.
+        if let Err(e) = maillage_events::registrations::erase_old_contacts(&fed.ctx.db).await {
+            tracing::warn!(error = %e, "erasing old registration contacts");
+        }
         tokio::select! {
             _ = fed.wake_housekeeping.notified() => {}
             _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
