@@ -762,41 +762,73 @@ pub async fn occurrences(db: &Db, window: &Window) -> CoreResult<Vec<Dated>> {
     if window.tag.is_some() {
         conditions.push("EXISTS (SELECT 1 FROM event_tags g WHERE g.event_id = e.id AND g.tag = $3)".into());
     }
-    let sql = format!("SELECT {COLUMNS} FROM events e WHERE {} ORDER BY e.starts_at, e.id", conditions.join(" AND "));
-    let mut query =
-        sqlx::query_as::<_, Event>(&sql).bind(window.to.timestamp_millis()).bind(window.from.timestamp_millis());
-    if let Some(tag) = &window.tag {
-        query = query.bind(tag);
-    }
-    let events = query.fetch_all(db.pool()).await?;
     let city = window.city.as_deref().map(maillage_core::text::fold).filter(|c| !c.is_empty());
-    let events: Vec<Event> = events
-        .into_iter()
-        .filter(|e| city.as_ref().is_none_or(|c| maillage_core::text::fold(&e.city).contains(c.as_str())))
-        .collect();
-    let tags = tags_by_event(db, &events).await?;
-    let mut dated = Vec::new();
-    for event in events {
-        let schedule = event.schedule();
-        let limit = window.limit.min(MAX_OCCURRENCES_PER_EVENT);
-        let event_tags = tags.iter().filter(|(id, _)| *id == event.id).map(|(_, t)| t.clone()).collect::<Vec<_>>();
-        for Occurrence { start, end } in schedule.occurrences(window.from, window.to, limit) {
-            dated.push(Dated { event: event.clone(), tags: event_tags.clone(), start, end });
+    // Single events come in time order, so only the first `limit` can show (unless the city,
+    // folded here, filters some out); series interleave their dates, so all are read.
+    let single_limit = if city.is_none() { format!("LIMIT {}", window.limit) } else { String::new() };
+    let conditions = conditions.join(" AND ");
+    let mut events = Vec::new();
+    for (kind, limit) in [("e.rrule = ''", single_limit.as_str()), ("e.rrule <> ''", "")] {
+        let sql =
+            format!("SELECT {COLUMNS} FROM events e WHERE {conditions} AND {kind} ORDER BY e.starts_at, e.id {limit}");
+        let mut query =
+            sqlx::query_as::<_, Event>(&sql).bind(window.to.timestamp_millis()).bind(window.from.timestamp_millis());
+        if let Some(tag) = &window.tag {
+            query = query.bind(tag);
+        }
+        events.extend(query.fetch_all(db.pool()).await?);
+    }
+    events.retain(|e| city.as_ref().is_none_or(|c| maillage_core::text::fold(&e.city).contains(c.as_str())));
+    // When `limit` single events are already in, no date after the last of them can show:
+    // series are expanded up to there only.
+    let singles: Vec<i64> = events.iter().filter(|e| e.rrule.is_empty()).map(|e| e.starts_at).collect();
+    let horizon = match singles.get(window.limit.saturating_sub(1)) {
+        Some(last) => window.to.min(maillage_core::time::to_datetime(last + 1)),
+        None => window.to,
+    };
+    // Dates first (cheap), events copied only for the dates kept.
+    let per_event = window.limit.min(MAX_OCCURRENCES_PER_EVENT);
+    let mut dates: Vec<(DateTime<Utc>, DateTime<Utc>, usize)> = Vec::new();
+    for (index, event) in events.iter().enumerate() {
+        let to = if event.rrule.is_empty() { window.to } else { horizon };
+        for Occurrence { start, end } in event.schedule().occurrences(window.from, to, per_event) {
+            dates.push((start, end, index));
         }
     }
-    dated.sort_by(|a, b| a.start.cmp(&b.start).then(a.event.id.cmp(&b.event.id)));
-    dated.truncate(window.limit);
-    Ok(dated)
+    dates.sort_by(|a, b| a.0.cmp(&b.0).then(events[a.2].id.cmp(&events[b.2].id)));
+    dates.truncate(window.limit);
+    let kept: Vec<&Event> = {
+        let mut indexes: Vec<usize> = dates.iter().map(|d| d.2).collect();
+        indexes.sort_unstable();
+        indexes.dedup();
+        indexes.into_iter().map(|i| &events[i]).collect()
+    };
+    let tags = tags_by_event(db, &kept).await?;
+    Ok(dates
+        .into_iter()
+        .map(|(start, end, index)| {
+            let event = events[index].clone();
+            let tags = tags.get(&event.id).cloned().unwrap_or_default();
+            Dated { event, tags, start, end }
+        })
+        .collect())
 }
 
-async fn tags_by_event(db: &Db, events: &[Event]) -> CoreResult<Vec<(i64, String)>> {
+/// The tags of these events, by event id.
+pub async fn tags_by_event(db: &Db, events: &[&Event]) -> CoreResult<std::collections::HashMap<i64, Vec<String>>> {
+    let mut by_event: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
     if events.is_empty() {
-        return Ok(Vec::new());
+        return Ok(by_event);
     }
     let ids = events.iter().map(|e| e.id.to_string()).collect::<Vec<_>>().join(",");
-    Ok(sqlx::query_as(&format!("SELECT event_id, tag FROM event_tags WHERE event_id IN ({ids}) ORDER BY tag"))
-        .fetch_all(db.pool())
-        .await?)
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as(&format!("SELECT event_id, tag FROM event_tags WHERE event_id IN ({ids}) ORDER BY tag"))
+            .fetch_all(db.pool())
+            .await?;
+    for (id, tag) in rows {
+        by_event.entry(id).or_default().push(tag);
+    }
+    Ok(by_event)
 }
 
 /// Visible events (not occurrences), for the iCalendar feeds: those not over before `since`.

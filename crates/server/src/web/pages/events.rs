@@ -730,11 +730,8 @@ pub async fn event_ics(State(state): State<AppState>, Path(id): Path<i64>) -> Re
 async fn feed_calendar(state: &AppState, viewer: &Viewer, tag: Option<&str>) -> Result<Calendar, PageError> {
     let since = Utc::now() - Days::new(31);
     let events = calendar::for_feed(&state.ctx.db, since, tag, 2_000).await?;
-    let mut ical = Vec::with_capacity(events.len());
-    for event in &events {
-        let tags = calendar::tags_of(&state.ctx.db, event.id).await?;
-        ical.push(event.to_ical(&tags));
-    }
+    let tags = calendar::tags_by_event(&state.ctx.db, &events.iter().collect::<Vec<_>>()).await?;
+    let ical = events.iter().map(|e| e.to_ical(tags.get(&e.id).map(Vec::as_slice).unwrap_or_default())).collect();
     let name = match tag {
         Some(tag) => format!("{} · #{tag}", viewer.hub.name),
         None => viewer.hub.name.clone(),
