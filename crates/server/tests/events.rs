@@ -424,3 +424,99 @@ async fn pages_create_list_register_and_refuse_bad_input() {
     assert_eq!(browser.get("/events/month?m=banana").await.status(), StatusCode::BAD_REQUEST);
     assert_eq!(browser.get("/events/999999").await.status(), StatusCode::NOT_FOUND);
 }
+
+/// A corpus payload with its server's URLs moved to a test hub (and its actor to a member there).
+fn corpus_moved(path: &str, moves: &[(&str, String)]) -> Value {
+    let mut text =
+        std::fs::read_to_string(format!("{}/../../../shared/interop/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    for (from, to) in moves {
+        text = text.replace(from, to);
+    }
+    serde_json::from_str(&text).unwrap()
+}
+
+#[tokio::test]
+async fn mobilizon_and_gancio_events_from_followed_actors_with_their_quirks() {
+    let (hub_a, mobilizon, gancio) = tokio::join!(TestHub::start(), TestHub::start(), TestHub::start());
+    mobilizon.member("metacartes", Role::Member).await;
+    gancio.member("gancio", Role::Member).await;
+    let m_actor = maillage_federation::actors::person_actor(fed(&mobilizon), "metacartes").await.unwrap().unwrap();
+    let g_actor = maillage_federation::actors::person_actor(fed(&gancio), "gancio").await.unwrap().unwrap();
+    let (m_id, g_id) = (m_actor.ap_id(fed(&mobilizon)), g_actor.ap_id(fed(&gancio)));
+    let (m_base, g_base) = (fed(&mobilizon).url(""), fed(&gancio).url(""));
+
+    // Not followed yet: refused with a reason, nothing stored.
+    let create = corpus_moved(
+        "mobilizon/activities/create_event.json",
+        &[("https://mobilizon.fr/@metacartes", m_id.clone()), ("https://mobilizon.fr", m_base.clone())],
+    );
+    let body = create.to_string();
+    let status = common::post_signed(&mobilizon, &m_actor, &hub_a.at("/inbox"), body.as_bytes(), |_| {}).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let event_id = create["object"]["id"].as_str().unwrap().to_owned();
+    eventually("the unfollowed Create is journaled", || async {
+        common::count(&hub_a, "SELECT COUNT(*) FROM inbox_activities WHERE status = 'ignored'").await == 1
+    })
+    .await;
+    assert!(calendar::by_ap_id(hub_a.db(), &event_id).await.unwrap().is_none());
+
+    // The hub follows both; their events come in.
+    for actor in [&m_id, &g_id] {
+        activities::hub_follow(fed(&hub_a), actor).await.unwrap();
+    }
+    eventually("both accept", || async {
+        common::count(&hub_a, "SELECT COUNT(*) FROM following WHERE status = 'accepted'").await == 2
+    })
+    .await;
+    let mut again = create.clone();
+    again["id"] = serde_json::json!(format!("{}/again", create["id"].as_str().unwrap()));
+    let body = again.to_string();
+    common::post_signed(&mobilizon, &m_actor, &hub_a.at("/inbox"), body.as_bytes(), |_| {}).await;
+    let event = remote_copy(&hub_a, "the Mobilizon event is stored", &event_id).await;
+    assert_eq!(event.title, create["object"]["name"].as_str().unwrap());
+    assert!(!event.is_local());
+    assert_eq!(event.origin_actor, m_id);
+    // No endTime: shown as one hour. A UTC time without a zone: not Paris in February (+01:00).
+    assert_eq!(event.ends_at - event.starts_at, 3_600_000);
+    assert_eq!(event.time_zone, "Etc/UTC");
+    // Its online address is Mobilizon's `Website` link.
+    let website = create["object"]["attachment"]
+        .as_array()
+        .and_then(|a| a.iter().find(|l| l["name"] == "Website"))
+        .map(|l| l["href"].as_str().unwrap().to_owned());
+    assert_eq!(Some(event.online_url.clone()).filter(|u| !u.is_empty()), website);
+    assert!(!event.description_html.contains("<script"));
+
+    let create = corpus_moved(
+        "gancio/activities/create_event.json",
+        &[("https://demo.gancio.org/federation/u/gancio", g_id.clone()), ("https://demo.gancio.org", g_base.clone())],
+    );
+    let body = create.to_string();
+    let status = common::post_signed(&gancio, &g_actor, &hub_a.at("/inbox"), body.as_bytes(), |_| {}).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let event = remote_copy(&hub_a, "the Gancio event is stored", create["object"]["id"].as_str().unwrap()).await;
+    // Gancio: a location without type, the instance's offset only: Paris time, as sent.
+    assert_eq!(event.time_zone, "Europe/Paris");
+    assert_eq!(event.start_local, "2021-07-14T17:30:57");
+    assert!(!event.place_name.is_empty(), "{event:?}");
+
+    // A Delete from another server than the event's is refused; from its own, applied.
+    let delete = serde_json::json!({
+        "@context": "https://www.w3.org/ns/activitystreams", "id": format!("{g_id}#delete-1"), "type": "Delete",
+        "actor": g_id, "object": { "id": event.ap_id, "type": "Tombstone", "formerType": "Event" },
+    });
+    let forged = serde_json::json!({
+        "@context": "https://www.w3.org/ns/activitystreams", "id": format!("{m_id}#delete-1"), "type": "Delete",
+        "actor": m_id, "object": event.ap_id,
+    });
+    // The inbox refuses it outright: a Delete of another server's object.
+    let status =
+        common::post_signed(&mobilizon, &m_actor, &hub_a.at("/inbox"), forged.to_string().as_bytes(), |_| {}).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(calendar::by_ap_id(hub_a.db(), &event.ap_id).await.unwrap().unwrap().deleted_at, 0);
+    common::post_signed(&gancio, &g_actor, &hub_a.at("/inbox"), delete.to_string().as_bytes(), |_| {}).await;
+    eventually("the Gancio event is deleted", || async {
+        calendar::by_ap_id(hub_a.db(), &event.ap_id).await.unwrap().is_some_and(|e| e.deleted_at != 0)
+    })
+    .await;
+}
