@@ -12,7 +12,9 @@ use pulldown_cmark::{Options, Parser, html};
 const ALLOWED_TAGS: &[&str] =
     &["p", "br", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "del", "span"];
 
-static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
+static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(post_sanitizer);
+
+fn post_sanitizer() -> Builder<'static> {
     let mut builder = Builder::empty();
     builder
         .tags(ALLOWED_TAGS.iter().copied().collect::<HashSet<_>>())
@@ -34,7 +36,7 @@ static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
         .link_rel(Some("nofollow noopener ugc"))
         .strip_comments(true);
     builder
-});
+}
 
 /// Renders a member's markdown to HTML that is safe to embed in our pages and in activities.
 /// Headings and images are outside the allowlist: their text stays, the markup goes.
@@ -45,6 +47,51 @@ pub fn render_markdown(source: &str) -> String {
     let mut unsafe_html = String::with_capacity(source.len() * 3 / 2);
     html::push_html(&mut unsafe_html, parser);
     sanitize_html(&unsafe_html)
+}
+
+/// Documents (library resources) also keep headings (`h2`–`h4`: the page has the `h1`), tables
+/// and images from `https` addresses with their alt text.
+static DOCUMENT_SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
+    let mut builder = post_sanitizer();
+    builder
+        .add_tags(["h2", "h3", "h4", "img", "table", "thead", "tbody", "tr", "th", "td", "hr"])
+        .add_tag_attributes("img", ["src", "alt", "title"])
+        .add_tag_attributes("th", ["scope"])
+        .attribute_filter(|element, attribute, value| match (element, attribute) {
+            ("img", "src") if !value.starts_with("https://") => None,
+            _ => Some(value.into()),
+        });
+    builder
+});
+
+/// Renders a document's markdown (a resource's body) to safe HTML with its structure: headings
+/// one level below the page's title, tables, images.
+pub fn render_document(source: &str) -> String {
+    let mut options = Options::empty();
+    options.insert(Options::ENABLE_STRIKETHROUGH);
+    options.insert(Options::ENABLE_TABLES);
+    // `#` is the page's title: every heading goes one level down (and `h5`, `h6` stay `h4`).
+    let events = Parser::new_ext(source, options).map(|event| match event {
+        pulldown_cmark::Event::Start(pulldown_cmark::Tag::Heading { level, id, classes, attrs }) => {
+            pulldown_cmark::Event::Start(pulldown_cmark::Tag::Heading { level: demote(level), id, classes, attrs })
+        }
+        pulldown_cmark::Event::End(pulldown_cmark::TagEnd::Heading(level)) => {
+            pulldown_cmark::Event::End(pulldown_cmark::TagEnd::Heading(demote(level)))
+        }
+        other => other,
+    });
+    let mut unsafe_html = String::with_capacity(source.len() * 3 / 2);
+    html::push_html(&mut unsafe_html, events);
+    DOCUMENT_SANITIZER.clean(&unsafe_html).to_string().trim().to_owned()
+}
+
+fn demote(level: pulldown_cmark::HeadingLevel) -> pulldown_cmark::HeadingLevel {
+    use pulldown_cmark::HeadingLevel::*;
+    match level {
+        H1 => H2,
+        H2 => H3,
+        _ => H4,
+    }
 }
 
 /// Cleans HTML received from another server (a Mastodon reply, a Lemmy post).
@@ -71,6 +118,21 @@ pub fn html_to_text(html: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn documents_keep_their_structure_and_stay_safe() {
+        let html = render_document(
+            "# Kit\n\n## Déroulé\n\n![Une médiatrice](https://img.example/a.png) ![x](http://img.example/b.png)\n\n\
+             | a | b |\n|---|---|\n| 1 | 2 |\n\n<script>alert(1)</script><img src=x onerror=alert(1)>",
+        );
+        assert!(html.contains("<h2>Kit</h2>") && html.contains("<h3>Déroulé</h3>"), "{html}");
+        assert!(html.contains("<img src=\"https://img.example/a.png\" alt=\"Une médiatrice\">"), "{html}");
+        assert!(
+            !html.contains("http://img.example") && !html.contains("onerror") && !html.contains("<script"),
+            "{html}"
+        );
+        assert!(html.contains("<table>"), "{html}");
+    }
 
     #[test]
     fn renders_markdown_basics() {

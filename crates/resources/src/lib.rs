@@ -1,1 +1,11 @@
-//! Maillage resources.
+//! Maillage resources: the hub's library of open resources.
+//!
+//! `vocabulary` (themes, publics, types, sectors: data seeded from Les Bases), `licences` (SPDX
+//! ids and what each allows), `library` (resources, their versions, the catalogue with facets
+//! and search), `files` (uploads checked as they stream in, stored and streamed back). Nothing
+//! here speaks ActivityPub.
+
+pub mod files;
+pub mod library;
+pub mod licences;
+pub mod vocabulary;
