@@ -155,7 +155,9 @@ impl Event {
 
     /// Places left, when limited.
     pub fn places_left(&self) -> Option<i64> {
-        (self.capacity > 0).then(|| (self.capacity - self.confirmed_count).max(0))
+        // Another server's event: the participants it announced.
+        let taken = if self.is_local() { self.confirmed_count } else { self.remote_participants };
+        (self.capacity > 0).then(|| (self.capacity - taken).max(0))
     }
 
     /// "Médiathèque Jean Moulin, 2 rue X, 12000 Rodez" (what is filled in).

@@ -195,7 +195,7 @@ fn object_plan(type_name: &str) -> String {
              a new topic when it addresses one of our categories or comes from a category a member follows"
         ),
         "ChatMessage" => "ChatMessage: a private message; not part of the forum, ignored".into(),
-        "Event" => "Event: calendar entry (events issue; not handled yet)".into(),
+        "Event" => "Event: calendar entry (stored when its sender is followed by the hub or its calendar)".into(),
         "Tombstone" => "Tombstone: the object it replaces is deleted".into(),
         other => format!("{other}: no use on a Maillage hub; ignored with this reason"),
     }

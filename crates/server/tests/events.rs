@@ -187,6 +187,8 @@ async fn registrations_at_the_same_moment_never_overbook() {
     fed_events::update(fed(&hub), &organiser, id, &input).await.unwrap();
     let list = registrations::list(hub.db(), id).await.unwrap();
     assert_eq!(list.iter().filter(|r| r.status == "confirmed").count(), 7);
+    // The two who moved up are told (after the change is committed).
+    assert_eq!(common::count(&hub, "SELECT COUNT(*) FROM notifications WHERE kind = 'registration'").await, 2);
     // Without a waiting list, a full event refuses.
     input.capacity = "7".into();
     input.waiting_list = false;

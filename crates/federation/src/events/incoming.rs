@@ -88,6 +88,10 @@ async fn store(fed: &Federation, publisher: &RemoteActor, event: &Value) -> Fede
         Ok(remote) => remote,
         Err(reason) => return Ok(Outcome::Ignored(reason)),
     };
+    // A deleted event stays deleted (a late Update must not bring it back).
+    if calendar::by_ap_id(&fed.ctx.db, &remote.ap_id).await?.is_some_and(|e| e.deleted_at != 0) {
+        return Ok(Outcome::Ignored("Event already deleted".into()));
+    }
     let mut tx = fed.ctx.db.pool().begin().await?;
     calendar::store_remote(&mut tx, &remote).await?;
     tx.commit().await?;
@@ -316,6 +320,17 @@ pub fn parse_event(doc: &Value, origin_actor: &str, origin_name: &str, hub_zone:
         "postponed"
     } else {
         "confirmed"
+    };
+    // Hubs (ours too) write the status into the name for software that shows only the name;
+    // here the status is shown apart.
+    let title = if status == "confirmed" {
+        title
+    } else {
+        ["Annulé : ", "Cancelled: ", "Reporté : ", "Postponed: "]
+            .iter()
+            .find_map(|prefix| title.strip_prefix(prefix))
+            .map(str::to_owned)
+            .unwrap_or(title)
     };
     let join_mode = doc.get("joinMode").and_then(Value::as_str).unwrap_or("");
     let capacity = doc.get("maximumAttendeeCapacity").and_then(Value::as_i64).filter(|c| *c > 0).unwrap_or(0);

@@ -92,7 +92,8 @@ fn lang_of(event: &Event) -> Lang {
     if event.language == "en" { Lang::En } else { Lang::Fr }
 }
 
-/// The occurrence other software sees: the next one not over yet (or the last one).
+/// The occurrence other software sees: the next one not over yet (none when the series is
+/// over: the series' first dates are sent then).
 fn shown_occurrence(event: &Event) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
     let schedule = event.schedule();
     schedule.recurrence.as_ref()?;
@@ -328,11 +329,15 @@ pub async fn update(fed: &Federation, user: &User, id: i64, input: &EventInput) 
         promoted.push(registration);
     }
     queue_event(fed, &mut tx, &calendar, &inboxes, "Update", id).await?;
+    let mut to_notify = Vec::new();
     for registration in &promoted {
-        answer_promoted(fed, &mut tx, &calendar, registration).await?;
+        to_notify.extend(answer_promoted(fed, &mut tx, &calendar, registration).await?);
     }
     tx.commit().await?;
     fed.wake_delivery.notify_one();
+    for (user_id, event) in to_notify {
+        notify_registration(fed, user_id, &event).await;
+    }
     Ok(())
 }
 
@@ -373,23 +378,28 @@ fn answer(fed: &Federation, calendar: &LocalActor, kind: &str, join_id: &str, ac
     })
 }
 
-/// Tells someone promoted from the waiting list: `Accept` for a remote person, a notification
-/// for a member.
+/// Tells someone promoted from the waiting list: an `Accept` for a remote person, queued in
+/// `tx`; for a member, returns whom to notify once `tx` is committed (a notification written
+/// meanwhile would wait for the transaction's lock on SQLite).
 async fn answer_promoted(
     fed: &Federation,
     tx: &mut Transaction<'_, Any>,
     calendar: &LocalActor,
     registration: &Registration,
-) -> FederationResult<()> {
+) -> FederationResult<Option<(i64, Event)>> {
     let event = calendar::by_id_in(tx, registration.event_id).await?.ok_or(FederationError::NotFound)?;
     if !registration.actor_ap_id.is_empty() {
-        let actor = actors::remote_actor(fed, &registration.actor_ap_id).await?;
-        let accept = answer(fed, calendar, "Accept", &registration.join_activity, &actor.ap_id, &event.ap_id);
-        delivery::publish(tx, calendar, &accept, &BTreeSet::from([actor.inbox.clone()])).await?;
-    } else if let Some(user_id) = registration.user_id {
-        notify_registration(fed, user_id, &event).await;
+        // They sent a Join, so we know them: no fetch inside the transaction.
+        match actors::remote_by_ap_id(fed, &registration.actor_ap_id).await? {
+            Some(actor) => {
+                let accept = answer(fed, calendar, "Accept", &registration.join_activity, &actor.ap_id, &event.ap_id);
+                delivery::publish(tx, calendar, &accept, &BTreeSet::from([actor.inbox.clone()])).await?;
+            }
+            None => tracing::warn!(actor = %registration.actor_ap_id, "promoted participant unknown: no Accept sent"),
+        }
+        return Ok(None);
     }
-    Ok(())
+    Ok(registration.user_id.map(|user_id| (user_id, event)))
 }
 
 /// Tells a member their place is confirmed (a place came free, or another server accepted).
@@ -472,11 +482,12 @@ pub async fn cancel_registration(
     registration: &Registration,
     member: Option<&User>,
 ) -> FederationResult<()> {
+    let calendar = calendar_actor(fed).await?;
+    let mut to_notify = None;
     let mut tx = fed.ctx.db.pool().begin().await?;
     if event.is_local() {
-        let calendar = calendar_actor(fed).await?;
         if let Some(promoted) = registrations::cancel(&mut tx, registration).await? {
-            answer_promoted(fed, &mut tx, &calendar, &promoted).await?;
+            to_notify = answer_promoted(fed, &mut tx, &calendar, &promoted).await?;
         }
     } else {
         // Mobilizon understands `Leave` (not `Undo(Join)`).
@@ -498,6 +509,9 @@ pub async fn cancel_registration(
     }
     tx.commit().await?;
     fed.wake_delivery.notify_one();
+    if let Some((user_id, event)) = to_notify {
+        notify_registration(fed, user_id, &event).await;
+    }
     Ok(())
 }
 
