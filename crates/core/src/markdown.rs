@@ -94,6 +94,11 @@ fn demote(level: pulldown_cmark::HeadingLevel) -> pulldown_cmark::HeadingLevel {
     }
 }
 
+/// Cleans a document received from another server (another hub's resource).
+pub fn sanitize_remote_document(html: &str) -> String {
+    DOCUMENT_SANITIZER.clean(html).to_string().trim().to_owned()
+}
+
 /// Cleans HTML received from another server (a Mastodon reply, a Lemmy post).
 pub fn sanitize_remote_html(html: &str) -> String {
     sanitize_html(html)

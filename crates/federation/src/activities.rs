@@ -78,13 +78,17 @@ pub async fn process(fed: &Federation, sender: &RemoteActor, activity: &Value) -
     }
 }
 
-/// The calendar, then the forum: each takes what is its own.
+/// The calendar, the library (Articles of followed libraries), then the forum: each takes what
+/// is its own.
 async fn feature_handlers(
     fed: &Federation,
     sender: &RemoteActor,
     activity: &Value,
 ) -> FederationResult<Option<Outcome>> {
     if let Some(outcome) = crate::events::incoming::receive(fed, sender, activity).await? {
+        return Ok(Some(outcome));
+    }
+    if let Some(outcome) = crate::resources::incoming::receive(fed, sender, activity).await? {
         return Ok(Some(outcome));
     }
     crate::forum::incoming::receive(fed, sender, activity).await
@@ -193,6 +197,16 @@ async fn receive_follow_answer(
     }
     if changed == 0 {
         return Ok(Outcome::Ignored("answer to a Follow we did not send".into()));
+    }
+    // A library now followed: its older resources are read from its outbox, off the inbox.
+    if accepted && sender.kind == "Group" && sender.preferred_username == crate::resources::LIBRARY {
+        let (fed, library) = (fed.clone(), sender.clone());
+        tokio::spawn(async move {
+            match crate::resources::incoming::backfill(&fed, &library).await {
+                Ok(n) => tracing::info!(library = %library.ap_id, resources = n, "library backfilled"),
+                Err(e) => tracing::warn!(library = %library.ap_id, error = %e, "library backfill failed"),
+            }
+        });
     }
     Ok(Outcome::Done)
 }

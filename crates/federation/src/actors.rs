@@ -136,10 +136,14 @@ pub async fn local_by_id(fed: &Federation, id: i64) -> FederationResult<LocalAct
 }
 
 /// One of our Group actors by name. The calendar's exists from the first time anyone asks for
-/// it (followable before any event is published); features create the others.
+/// it (followable before any event is published), and so does the library's; features create
+/// the others.
 pub async fn find_group(fed: &Federation, name: &str) -> FederationResult<Option<LocalActor>> {
     if name == crate::events::CALENDAR {
         return Ok(Some(crate::events::calendar_actor(fed).await?));
+    }
+    if name == crate::resources::LIBRARY {
+        return Ok(Some(crate::resources::library_actor(fed).await?));
     }
     find_local(fed, LocalKind::Group, name).await
 }

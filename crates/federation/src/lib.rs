@@ -20,6 +20,7 @@ pub mod instances;
 pub mod nodeinfo;
 pub mod objects;
 pub mod protocol;
+pub mod resources;
 pub mod signatures;
 pub mod webfinger;
 

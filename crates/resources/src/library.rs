@@ -405,37 +405,53 @@ pub struct File {
 }
 
 pub async fn detail(db: &Db, id: i64) -> CoreResult<Option<Detail>> {
-    let Some(resource) = by_id(db, id).await? else { return Ok(None) };
-    let terms = |kind: &'static str| async move {
-        sqlx::query_as::<_, (String, String)>(
-            "SELECT t.key, COALESCE(v.label, t.key) FROM resource_terms t \
-             LEFT JOIN resource_vocabulary v ON v.kind = t.kind AND v.key = t.key \
-             WHERE t.resource_id = $1 AND t.kind = $2 ORDER BY COALESCE(v.position, 0), t.key",
-        )
-        .bind(id)
-        .bind(kind)
-        .fetch_all(db.pool())
-        .await
-    };
-    let (themes, publics) = (terms("theme").await?, terms("public").await?);
+    let mut conn = db.pool().acquire().await?;
+    detail_in(&mut conn, id).await
+}
+
+/// A resource's detail read on `conn` (inside a transaction that just changed it).
+pub async fn detail_in(conn: &mut AnyConnection, id: i64) -> CoreResult<Option<Detail>> {
+    let Some(resource) = by_id_in(conn, id).await? else { return Ok(None) };
+    let mut terms = Vec::new();
+    for kind in ["theme", "public"] {
+        terms.push(
+            sqlx::query_as::<_, (String, String)>(
+                "SELECT t.key, COALESCE(v.label, t.key) FROM resource_terms t \
+                 LEFT JOIN resource_vocabulary v ON v.kind = t.kind AND v.key = t.key \
+                 WHERE t.resource_id = $1 AND t.kind = $2 ORDER BY COALESCE(v.position, 0), t.key",
+            )
+            .bind(id)
+            .bind(kind)
+            .fetch_all(&mut *conn)
+            .await?,
+        );
+    }
+    let publics = terms.pop().unwrap_or_default();
+    let themes = terms.pop().unwrap_or_default();
     let resource_type_label: Option<String> =
         sqlx::query_scalar("SELECT label FROM resource_vocabulary WHERE kind = 'resource_type' AND key = $1")
             .bind(&resource.resource_type)
-            .fetch_optional(db.pool())
+            .fetch_optional(&mut *conn)
             .await?;
     let authors = sqlx::query_as::<_, (String, String)>(
         "SELECT name, url FROM resource_authors WHERE resource_id = $1 ORDER BY position",
     )
     .bind(id)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *conn)
     .await?;
     let links = sqlx::query_as::<_, (String, String)>(
         "SELECT title, url FROM resource_links WHERE resource_id = $1 ORDER BY position",
     )
     .bind(id)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *conn)
     .await?;
-    let files = files_of(db, id).await?;
+    let files = sqlx::query_as::<_, File>(
+        "SELECT id, resource_id, name, media_type, size, storage_key, url, created_at FROM resource_files \
+         WHERE resource_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
     Ok(Some(Detail {
         licence: resource.licence().copied(),
         resource_type_label: resource_type_label.unwrap_or_else(|| resource.resource_type.clone()),
@@ -448,13 +464,40 @@ pub async fn detail(db: &Db, id: i64) -> CoreResult<Option<Detail>> {
     }))
 }
 
-pub async fn files_of(db: &Db, id: i64) -> CoreResult<Vec<File>> {
-    Ok(sqlx::query_as::<_, File>(
-        "SELECT id, resource_id, name, media_type, size, storage_key, url, created_at FROM resource_files \
-         WHERE resource_id = $1 ORDER BY id",
+/// Attaches a stored file to one of our resources (inside the caller's transaction) and adds
+/// its name to the search words.
+pub async fn add_file(
+    conn: &mut AnyConnection,
+    resource_id: i64,
+    name: &str,
+    media_type: &str,
+    size: u64,
+    storage_key: &str,
+) -> CoreResult<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO resource_files (resource_id, name, media_type, size, storage_key, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
-    .bind(id)
-    .fetch_all(db.pool())
+    .bind(resource_id)
+    .bind(name)
+    .bind(media_type)
+    .bind(i64::try_from(size).unwrap_or(i64::MAX))
+    .bind(storage_key)
+    .bind(now_ms())
+    .fetch_one(&mut *conn)
+    .await?;
+    reindex(conn, resource_id).await?;
+    Ok(id)
+}
+
+/// A stored file of a visible resource: (name, media type, storage key).
+pub async fn stored_file(db: &Db, file_id: i64) -> CoreResult<Option<(String, String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT f.name, f.media_type, f.storage_key FROM resource_files f JOIN resources r ON r.id = f.resource_id \
+         WHERE f.id = $1 AND r.deleted_at = 0 AND f.storage_key <> ''",
+    )
+    .bind(file_id)
+    .fetch_optional(db.pool())
     .await?)
 }
 
@@ -683,4 +726,136 @@ pub async fn catalogue(db: &Db, query: &CatalogueQuery) -> CoreResult<Catalogue>
         .await?,
     };
     Ok(Catalogue { items, total, page, pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1), facets })
+}
+
+/// Another library's resource, as the federation layer read it.
+#[derive(Debug, Clone)]
+pub struct RemoteResource {
+    pub ap_id: String,
+    pub url: String,
+    pub origin_actor: String,
+    pub origin_name: String,
+    pub title: String,
+    pub summary: String,
+    /// Sanitised.
+    pub body_html: String,
+    pub language: String,
+    /// SPDX id, or `all-rights-reserved` when unknown (nothing is allowed that was not said).
+    pub licence: String,
+    pub resource_type: String,
+    /// Keys known to this hub's vocabulary only.
+    pub themes: Vec<String>,
+    pub publics: Vec<String>,
+    pub authors: Vec<(String, String)>,
+    pub links: Vec<(String, String)>,
+    /// (name, media type, url): linked, not copied.
+    pub files: Vec<(String, String, String)>,
+    pub version: i64,
+    pub derived_from: String,
+    pub published_at: i64,
+    pub updated_at: i64,
+}
+
+/// Stores or refreshes another library's resource; returns its id. A deleted one stays deleted.
+pub async fn store_remote(conn: &mut AnyConnection, remote: &RemoteResource) -> CoreResult<Option<i64>> {
+    let existing: Option<(i64, i64, i64)> =
+        sqlx::query_as("SELECT id, deleted_at, updated_at FROM resources WHERE ap_id = $1")
+            .bind(&remote.ap_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let id = match existing {
+        Some((_, deleted, _)) if deleted != 0 => return Ok(None),
+        // An older copy than ours (an outbox read after a delivery): keep ours.
+        Some((id, _, updated)) if updated > remote.updated_at => return Ok(Some(id)),
+        Some((id, _, _)) => id,
+        None => {
+            sqlx::query_scalar(
+                "INSERT INTO resources (ap_id, local, title, licence, created_at, updated_at) \
+             VALUES ($1, 0, '', $2, $3, $3) RETURNING id",
+            )
+            .bind(&remote.ap_id)
+            .bind(&remote.licence)
+            .bind(remote.published_at)
+            .fetch_one(&mut *conn)
+            .await?
+        }
+    };
+    let fields = ResourceFields {
+        title: maillage_core::text::clip(&remote.title, MAX_TITLE_CHARS),
+        summary: maillage_core::text::clip(&remote.summary, MAX_SUMMARY_CHARS * 2),
+        body: String::new(),
+        body_html: remote.body_html.clone(),
+        language: remote.language.clone(),
+        licence: remote.licence.clone(),
+        resource_type: remote.resource_type.clone(),
+        themes: remote.themes.clone(),
+        publics: remote.publics.clone(),
+        authors: remote.authors.clone(),
+        links: remote.links.clone(),
+        change_note: String::new(),
+    };
+    sqlx::query(
+        "UPDATE resources SET url = $1, origin_actor = $2, origin_name = $3, title = $4, summary = $5, body_html = $6, \
+         language = $7, licence = $8, resource_type = $9, version = $10, derived_from = $11, updated_at = $12 \
+         WHERE id = $13",
+    )
+    .bind(&remote.url)
+    .bind(&remote.origin_actor)
+    .bind(maillage_core::text::clip(&remote.origin_name, 200))
+    .bind(&fields.title)
+    .bind(&fields.summary)
+    .bind(&fields.body_html)
+    .bind(&fields.language)
+    .bind(&fields.licence)
+    .bind(&fields.resource_type)
+    .bind(remote.version.max(1))
+    .bind(&remote.derived_from)
+    .bind(remote.updated_at)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    set_details(conn, id, &fields).await?;
+    sqlx::query("DELETE FROM resource_files WHERE resource_id = $1").bind(id).execute(&mut *conn).await?;
+    for (name, media_type, url) in &remote.files {
+        sqlx::query(
+            "INSERT INTO resource_files (resource_id, name, media_type, url, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(maillage_core::text::clip(name, 200))
+        .bind(media_type)
+        .bind(url)
+        .bind(remote.updated_at)
+        .execute(&mut *conn)
+        .await?;
+    }
+    let text = index_text(conn, id, &fields).await?;
+    sqlx::query("UPDATE resources SET search_text = $1 WHERE id = $2").bind(text).bind(id).execute(&mut *conn).await?;
+    Ok(Some(id))
+}
+
+/// Another library deleted its resource.
+pub async fn delete_remote(conn: &mut AnyConnection, ap_id: &str, origin_actor: &str) -> CoreResult<bool> {
+    let deleted =
+        sqlx::query("UPDATE resources SET deleted_at = $1 WHERE ap_id = $2 AND local = 0 AND origin_actor = $3")
+            .bind(now_ms())
+            .bind(ap_id)
+            .bind(origin_actor)
+            .execute(&mut *conn)
+            .await?;
+    Ok(deleted.rows_affected() > 0)
+}
+
+/// Keys of a vocabulary kind this hub knows (to keep only those of a remote resource).
+pub async fn known_keys(db: &Db, kind: &str) -> CoreResult<Vec<String>> {
+    Ok(sqlx::query_scalar("SELECT key FROM resource_vocabulary WHERE kind = $1")
+        .bind(kind)
+        .fetch_all(db.pool())
+        .await?)
+}
+
+pub async fn by_ap_id(db: &Db, ap_id: &str) -> CoreResult<Option<Resource>> {
+    Ok(sqlx::query_as::<_, Resource>(&format!("SELECT {COLUMNS} FROM resources WHERE ap_id = $1"))
+        .bind(ap_id)
+        .fetch_optional(db.pool())
+        .await?)
 }

@@ -49,10 +49,16 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::web::routes())
         .merge(crate::api::routes())
         .merge(crate::activitypub::routes())
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Files: the largest upload plus room for the form's other fields.
+        .merge(
+            crate::web::upload_routes()
+                .layer(axum::extract::DefaultBodyLimit::disable())
+                .layer(RequestBodyLimitLayer::new(crate::web::MAX_UPLOAD_BYTES as usize + 64 * 1024)),
+        )
         .fallback(crate::web::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), crate::web::error_pages))
         .layer(middleware::from_fn_with_state(state.clone(), crate::web::csrf::ensure_cookie))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http());
     for (name, value) in security_headers {
@@ -84,6 +90,10 @@ impl RunningHub {
 pub async fn serve(ctx: Context, listener: TcpListener) -> std::io::Result<RunningHub> {
     let addr = listener.local_addr()?;
     let state = AppState::new(ctx);
+    // A fresh hub gets the library's vocabularies (admins' additions are kept).
+    if let Err(e) = maillage_resources::vocabulary::seed(&state.ctx.db).await {
+        tracing::error!(error = %e, "library vocabularies not seeded");
+    }
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut server_stopped = stopped.clone();

@@ -21,7 +21,8 @@ use minijinja::{Value, context};
 use crate::AppState;
 use crate::i18n::Lang;
 
-pub use pages::routes;
+pub use pages::resources::MAX_UPLOAD_BYTES;
+pub use pages::{routes, upload_routes};
 
 pub const SESSION_COOKIE: &str = "maillage_session";
 pub const LANG_COOKIE: &str = "maillage_lang";

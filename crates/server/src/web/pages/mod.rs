@@ -8,12 +8,18 @@ mod home;
 mod members;
 mod network;
 mod notifications;
+pub(crate) mod resources;
 mod settings;
 
 use axum::Router;
 use axum::routing::{get, post};
 
 use crate::AppState;
+
+/// Routes whose bodies are files: they get their own, larger, body limit.
+pub fn upload_routes() -> Router<AppState> {
+    Router::new().route("/resources/{id}/files", post(resources::upload))
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -84,6 +90,14 @@ pub fn routes() -> Router<AppState> {
         .route("/events/{id}/registrations", get(events::registrations_page).post(events::add_registration))
         .route("/events/{id}/registrations.csv", get(events::registrations_csv))
         .route("/events/{id}/registrations/{registration}/remove", post(events::remove_registration))
+        .route("/resources", get(resources::catalogue))
+        .route("/resources/new", get(resources::new_page).post(resources::create))
+        .route("/resources/files/{id}/{name}", get(resources::download))
+        .route("/resources/{id}", get(resources::resource_page))
+        .route("/resources/{id}/edit", get(resources::edit_page).post(resources::save))
+        .route("/resources/{id}/delete", post(resources::delete))
+        .route("/resources/{id}/versions", get(resources::versions_page))
+        .route("/resources/{id}/versions/{version}", get(resources::version_page))
         .route("/admin", get(admin::dashboard))
         .route("/admin/registrations", get(admin::registrations))
         .route("/admin/registrations/{id}/approve", post(admin::approve))
