@@ -282,21 +282,26 @@ pub fn check(input: &EventInput, default_time_zone: &str) -> CoreResult<EventFie
     let time_zone = parse_time_zone(zone_name);
     v.check(time_zone.is_none(), "time_zone", "error.unknown_timezone");
 
+    // Empty is "required"; filled in but unreadable is "invalid".
+    let required_or =
+        |text: &str, invalid: &'static str| if text.trim().is_empty() { "error.required" } else { invalid };
     let start_date = NaiveDate::parse_from_str(input.start_date.trim(), "%Y-%m-%d").ok();
-    v.check(start_date.is_none(), "start_date", "error.invalid_date");
+    v.check(start_date.is_none(), "start_date", required_or(&input.start_date, "error.invalid_date"));
+    // An empty end date means the start's day (only a filled-in one is checked).
     let end_date = if input.end_date.trim().is_empty() {
         start_date
     } else {
-        NaiveDate::parse_from_str(input.end_date.trim(), "%Y-%m-%d").ok()
+        let end = NaiveDate::parse_from_str(input.end_date.trim(), "%Y-%m-%d").ok();
+        v.check(end.is_none(), "end_date", "error.invalid_date");
+        end
     };
-    v.check(end_date.is_none(), "end_date", "error.invalid_date");
     let (start_time, end_time) = if input.all_day {
         (Some(NaiveTime::MIN), Some(NaiveTime::MIN))
     } else {
         (parse_time(&input.start_time), parse_time(&input.end_time))
     };
-    v.check(start_time.is_none(), "start_time", "error.invalid_time");
-    v.check(end_time.is_none(), "end_time", "error.invalid_time");
+    v.check(start_time.is_none(), "start_time", required_or(&input.start_time, "error.invalid_time"));
+    v.check(end_time.is_none(), "end_time", required_or(&input.end_time, "error.invalid_time"));
 
     let recurrence = match input.repeat.trim() {
         "" | "none" => None,

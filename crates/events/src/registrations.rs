@@ -291,26 +291,34 @@ pub async fn list(db: &Db, event_id: i64) -> CoreResult<Vec<Registration>> {
     .await?)
 }
 
-/// The list as CSV (RFC 4180), for organisers. Cells are quoted, and those starting with a
-/// formula character are prefixed so that spreadsheets show them as text.
-pub fn to_csv(registrations: &[Registration], header: &[&str; 5]) -> String {
+/// The list as CSV (RFC 4180), for organisers: UTF-8 with a byte-order mark (so spreadsheet
+/// programs read accents right), cells quoted, those starting with a formula character
+/// prefixed so that spreadsheets show them as text. `label` turns statuses and origins
+/// (`confirmed`, `member`…) into words; `date` formats a time.
+pub fn to_csv(
+    registrations: &[Registration],
+    header: &[&str; 5],
+    label: &dyn Fn(&str) -> String,
+    date: &dyn Fn(i64) -> String,
+) -> String {
     fn cell(text: &str) -> String {
         let safe =
             if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_owned() };
         format!("\"{}\"", safe.replace('"', "\"\""))
     }
-    let mut out = header.iter().map(|h| cell(h)).collect::<Vec<_>>().join(",");
+    let mut out = String::from("\u{feff}");
+    out.push_str(&header.iter().map(|h| cell(h)).collect::<Vec<_>>().join(","));
     out.push_str("\r\n");
     for r in registrations {
         let origin = if r.user_id.is_some() {
-            "member"
+            label("member")
         } else if !r.actor_ap_id.is_empty() {
-            r.actor_ap_id.as_str()
+            r.actor_ap_id.clone()
         } else {
-            "offline"
+            label("offline")
         };
-        let when = maillage_core::time::to_rfc3339(r.created_at);
-        let row = [r.name.as_str(), r.status.as_str(), origin, r.contact.as_str(), when.as_str()];
+        let (status, when) = (label(&r.status), date(r.created_at));
+        let row = [r.name.as_str(), status.as_str(), origin.as_str(), r.contact.as_str(), when.as_str()];
         out.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
         out.push_str("\r\n");
     }
@@ -350,9 +358,21 @@ mod tests {
             join_activity: String::new(),
             created_at: 0,
         };
-        let csv = to_csv(&[r], &["Nom", "Statut", "Origine", "Contact", "Inscription"]);
-        assert!(csv.starts_with("\"Nom\",\"Statut\""));
-        assert!(csv.contains("\"'=HYPERLINK(\"\"x\"\")\",\"confirmed\",\"offline\",\"06 12 34 56 78\""), "{csv}");
+        let csv = to_csv(
+            &[r],
+            &["Nom", "Statut", "Origine", "Contact", "Inscription"],
+            &|code| match code {
+                "confirmed" => "inscrite".into(),
+                "offline" => "sans compte".into(),
+                other => other.into(),
+            },
+            &|_| "12/06/2027".into(),
+        );
+        assert!(csv.starts_with("\u{feff}\"Nom\",\"Statut\""));
+        assert!(
+            csv.contains("\"'=HYPERLINK(\"\"x\"\")\",\"inscrite\",\"sans compte\",\"06 12 34 56 78\",\"12/06/2027\""),
+            "{csv}"
+        );
         assert!(csv.ends_with("\r\n"));
     }
 }

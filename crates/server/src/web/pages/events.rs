@@ -699,7 +699,13 @@ pub async fn registrations_csv(
         viewer.lang.text("events.csv_date"),
     ];
     let header = [header[0].as_str(), header[1].as_str(), header[2].as_str(), header[3].as_str(), header[4].as_str()];
-    let body = registrations::to_csv(&list, &header);
+    let label = |code: &str| match code {
+        "member" | "offline" => viewer.lang.text(&format!("events.origin_{code}")),
+        status => viewer.lang.text(&format!("events.registration_status_{status}")),
+    };
+    let zone = event.tz();
+    let date = |ms: i64| maillage_core::time::to_datetime(ms).with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string();
+    let body = registrations::to_csv(&list, &header, &label, &date);
     let disposition = format!("attachment; filename=\"inscriptions-{}.csv\"", event.id);
     Ok((
         [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
