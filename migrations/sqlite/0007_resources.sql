@@ -97,6 +97,18 @@ CREATE TABLE resource_links (
     PRIMARY KEY (resource_id, position)
 );
 
+-- Adaptations of our resources made on other hubs, as their library told us (a Create whose
+-- Article `isBasedOn` one of ours), so the original can show "adapted by".
+CREATE TABLE resource_adaptations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    resource_id BIGINT NOT NULL REFERENCES resources (id) ON DELETE CASCADE,
+    ap_id TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    url TEXT NOT NULL,
+    origin_name TEXT NOT NULL DEFAULT '',
+    created_at BIGINT NOT NULL
+);
+
 -- Full-text search over title, summary, body and file names, stemmed by core::search.
 CREATE VIRTUAL TABLE resources_fts USING fts5(
     search_text, content = 'resources', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'

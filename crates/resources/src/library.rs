@@ -41,6 +41,8 @@ pub struct ResourceInput {
     pub links: String,
     /// What changed (for a new version).
     pub change_note: String,
+    /// The ActivityPub id of the resource this adapts (local or another hub's), if any.
+    pub derived_from: String,
 }
 
 /// Checked values, ready to store.
@@ -58,6 +60,8 @@ pub struct ResourceFields {
     pub authors: Vec<(String, String)>,
     pub links: Vec<(String, String)>,
     pub change_note: String,
+    /// What it adapts: (id, title, page), empty when original.
+    pub derived_from: (String, String, String),
 }
 
 fn is_web_url(text: &str) -> bool {
@@ -116,6 +120,23 @@ pub async fn check(db: &Db, input: &ResourceInput) -> CoreResult<ResourceFields>
     let links = pairs(&input.links, true);
     v.check(links.is_none(), "links", "error.invalid_url");
     v.check(input.change_note.chars().count() > 500, "change_note", "error.too_long");
+    // An adaptation: allowed by the original's licence, and under a licence it allows.
+    let mut derived_from = (String::new(), String::new(), String::new());
+    if !input.derived_from.trim().is_empty() {
+        match by_ap_id(db, input.derived_from.trim()).await?.filter(|o| o.deleted_at == 0) {
+            None => v.push("derived_from", "error.not_found"),
+            Some(origin) => {
+                let allowed = origin.licence().map(licences::allowed_for_adaptation).unwrap_or_default();
+                if allowed.is_empty() {
+                    v.push("derived_from", "error.licence_forbids_adaptation");
+                } else if licence.is_some_and(|chosen| !allowed.iter().any(|l| l.id == chosen)) {
+                    v.push("licence", "error.licence_not_allowed_for_adaptation");
+                }
+                let page = if origin.url.is_empty() { origin.ap_id.clone() } else { origin.url.clone() };
+                derived_from = (origin.ap_id, origin.title, page);
+            }
+        }
+    }
     v.finish()?;
     let mut themes_chosen = input.themes.clone();
     themes_chosen.dedup();
@@ -134,6 +155,7 @@ pub async fn check(db: &Db, input: &ResourceInput) -> CoreResult<ResourceFields>
         authors: authors.unwrap_or_default(),
         links: links.unwrap_or_default(),
         change_note: input.change_note.trim().to_owned(),
+        derived_from,
     })
 }
 
@@ -209,6 +231,7 @@ pub async fn reindex(conn: &mut AnyConnection, id: i64) -> CoreResult<()> {
         authors: Vec::new(),
         links: Vec::new(),
         change_note: String::new(),
+        derived_from: Default::default(),
     };
     let text = index_text(conn, id, &fields).await?;
     sqlx::query("UPDATE resources SET search_text = $1 WHERE id = $2").bind(text).bind(id).execute(&mut *conn).await?;
@@ -295,7 +318,8 @@ pub async fn insert(
     let placeholder = format!("urn:maillage:pending:{}", maillage_core::token::random_token());
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO resources (ap_id, local, title, summary, body, body_html, language, licence, resource_type, \
-         created_by, created_at, updated_at) VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+         created_by, created_at, updated_at, derived_from, derived_from_title, derived_from_url) \
+         VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13) RETURNING id",
     )
     .bind(&placeholder)
     .bind(&fields.title)
@@ -307,6 +331,9 @@ pub async fn insert(
     .bind(&fields.resource_type)
     .bind(publisher.user_id)
     .bind(now)
+    .bind(&fields.derived_from.0)
+    .bind(&fields.derived_from.1)
+    .bind(&fields.derived_from.2)
     .fetch_one(&mut *conn)
     .await?;
     let ap_id = local_ap_id(base, id);
@@ -527,7 +554,68 @@ pub fn input_of(detail: &Detail) -> ResourceInput {
         authors: lines(&detail.authors, false),
         links: lines(&detail.links, true),
         change_note: String::new(),
+        derived_from: r.derived_from.clone(),
     }
+}
+
+/// The form of a new resource adapting `origin`: its content to start from, its classification,
+/// its licence (the same by default: share-alike requires it), its authors credited.
+pub fn adaptation_draft(origin: &Detail) -> ResourceInput {
+    let mut draft = input_of(origin);
+    let r = &origin.resource;
+    if draft.body.is_empty() {
+        // Another hub's resource comes as HTML: its text, paragraph by paragraph.
+        draft.body = maillage_core::markdown::html_to_text(&r.body_html.replace("</p>", "\n\n").replace("<br>", "\n"));
+    }
+    draft.title = format!("{} (adaptation)", r.title);
+    draft.derived_from = r.ap_id.clone();
+    draft.change_note = String::new();
+    draft
+}
+
+/// An adaptation of one of our resources made elsewhere.
+#[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
+pub struct Adaptation {
+    pub title: String,
+    pub url: String,
+    pub origin_name: String,
+}
+
+/// Adaptations of a resource: made here (derived resources) and on other hubs (as told).
+pub async fn adaptations(db: &Db, resource: &Resource) -> CoreResult<Vec<Adaptation>> {
+    Ok(sqlx::query_as::<_, Adaptation>(
+        "SELECT title, url, '' AS origin_name FROM resources WHERE derived_from = $1 AND deleted_at = 0 AND local = 1 \
+         UNION ALL SELECT title, url, origin_name FROM resource_adaptations WHERE resource_id = $2 \
+         ORDER BY title",
+    )
+    .bind(&resource.ap_id)
+    .bind(resource.id)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// Another hub tells us it adapted one of our resources.
+pub async fn record_adaptation(
+    conn: &mut AnyConnection,
+    resource_id: i64,
+    ap_id: &str,
+    title: &str,
+    url: &str,
+    origin_name: &str,
+) -> CoreResult<()> {
+    sqlx::query(
+        "INSERT INTO resource_adaptations (resource_id, ap_id, title, url, origin_name, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (ap_id) DO UPDATE SET title = $3, url = $4",
+    )
+    .bind(resource_id)
+    .bind(ap_id)
+    .bind(maillage_core::text::clip(title, MAX_TITLE_CHARS))
+    .bind(url)
+    .bind(maillage_core::text::clip(origin_name, 200))
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 #[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
@@ -793,6 +881,7 @@ pub async fn store_remote(conn: &mut AnyConnection, remote: &RemoteResource) -> 
         authors: remote.authors.clone(),
         links: remote.links.clone(),
         change_note: String::new(),
+        derived_from: Default::default(),
     };
     sqlx::query(
         "UPDATE resources SET url = $1, origin_actor = $2, origin_name = $3, title = $4, summary = $5, body_html = $6, \

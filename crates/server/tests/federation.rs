@@ -600,19 +600,19 @@ async fn two_server_processes_share_one_queue_and_deliver_each_activity_once() {
 async fn a_feature_group_is_followable_from_another_hub() {
     let hub_a = TestHub::start().await;
     let hub_b = TestHub::start().await;
-    // What the calendar feature will do when a hub opens its calendar.
+    // What a feature does when it opens a group (the calendar and the library have their own).
     let profile = actors::GroupProfile {
-        display_name: "Agenda de Hubik".into(),
+        display_name: "Ateliers du Jura".into(),
         summary_html: "<p>Ateliers et cafés numériques</p>".into(),
-        page_path: "/agenda".into(),
+        page_path: "/ateliers".into(),
     };
-    let calendar = actors::ensure_group(fed(&hub_a), "agenda", &profile).await.unwrap();
-    assert_eq!(actors::ensure_group(fed(&hub_a), "agenda", &profile).await.unwrap().id, calendar.id, "created once");
+    let calendar = actors::ensure_group(fed(&hub_a), "ateliers", &profile).await.unwrap();
+    assert_eq!(actors::ensure_group(fed(&hub_a), "ateliers", &profile).await.unwrap().id, calendar.id, "created once");
 
-    let group_id = webfinger::resolve(fed(&hub_b), &format!("@agenda@{}", domain(&hub_a))).await.unwrap();
-    assert_eq!(group_id, format!("http://{}/g/agenda", domain(&hub_a)));
+    let group_id = webfinger::resolve(fed(&hub_b), &format!("@ateliers@{}", domain(&hub_a))).await.unwrap();
+    assert_eq!(group_id, format!("http://{}/g/ateliers", domain(&hub_a)));
     let group = actors::fetch_remote(fed(&hub_b), &group_id).await.unwrap();
-    assert_eq!((group.kind.as_str(), group.name.as_str()), ("Group", "Agenda de Hubik"));
+    assert_eq!((group.kind.as_str(), group.name.as_str()), ("Group", "Ateliers du Jura"));
     hub_b.member("mona", Role::Member).await;
     let mona = actors::person_actor(fed(&hub_b), "mona").await.unwrap().unwrap();
     activities::follow(fed(&hub_b), &mona, &group).await.unwrap();
@@ -622,7 +622,7 @@ async fn a_feature_group_is_followable_from_another_hub() {
     .await;
     // A hub's own actors list their followers.
     let page: Value = reqwest::Client::new()
-        .get(hub_a.at("/g/agenda/followers?page=1"))
+        .get(hub_a.at("/g/ateliers/followers?page=1"))
         .header("Accept", "application/activity+json")
         .send()
         .await
@@ -634,8 +634,8 @@ async fn a_feature_group_is_followable_from_another_hub() {
     let inboxes = delivery::follower_inboxes(fed(&hub_a), &calendar).await.unwrap();
     assert_eq!(inboxes, BTreeSet::from([format!("http://{}/inbox", domain(&hub_b))]));
     // A browser is sent to the calendar's page.
-    let response = hub_a.browser().client.get(hub_a.at("/g/agenda")).send().await.unwrap();
-    assert_eq!(response.headers()["location"], "/agenda");
+    let response = hub_a.browser().client.get(hub_a.at("/g/ateliers")).send().await.unwrap();
+    assert_eq!(response.headers()["location"], "/ateliers");
     assert_eq!(hub_a.browser().get("/g/nothing-here").await.status(), StatusCode::NOT_FOUND);
 }
 

@@ -234,6 +234,47 @@ async fn a_hub_follows_another_library_gets_old_and_new_resources_and_keeps_in_s
         library::by_ap_id(hub_a.db(), &newer_ap_id).await.unwrap().unwrap().deleted_at != 0
     })
     .await;
+    // A adapts B's CC BY-SA kit: the licence must stay BY-SA; the adaptation credits the
+    // original, and B learns of it.
+    let adele = hub_a.member("adele", Role::Member).await;
+    let on_a = library::by_ap_id(hub_a.db(), &older_ap_id).await.unwrap().unwrap();
+    let mut draft = library::adaptation_draft(&library::detail(hub_a.db(), on_a.id).await.unwrap().unwrap());
+    assert_eq!(draft.derived_from, older_ap_id);
+    assert!(draft.body.contains("Préparer, animer, évaluer"), "{}", draft.body);
+    draft.licence = "etalab-2.0".into();
+    let refused = maillage_federation::resources::create(common::fed(&hub_a), &adele, &draft).await;
+    assert!(format!("{refused:?}").contains("licence_not_allowed_for_adaptation"), "{refused:?}");
+    draft.licence = "CC-BY-SA-4.0".into();
+    draft.title = "Kit café numérique, version Jura".into();
+    let adapted = maillage_federation::resources::create(common::fed(&hub_a), &adele, &draft).await.unwrap();
+    let adapted = library::by_id(hub_a.db(), adapted).await.unwrap().unwrap();
+    assert_eq!((adapted.derived_from.as_str(), adapted.licence.as_str()), (older_ap_id.as_str(), "CC-BY-SA-4.0"));
+    assert_eq!(adapted.derived_from_title, "Kit café numérique (2e édition)");
+    common::eventually("B shows the adaptation made on A", || async {
+        let original = library::by_id(hub_b.db(), older).await.unwrap().unwrap();
+        library::adaptations(hub_b.db(), &original)
+            .await
+            .unwrap()
+            .iter()
+            .any(|a| a.title == "Kit café numérique, version Jura")
+    })
+    .await;
+    // An "all rights reserved" resource cannot be adapted.
+    let closed = publish(&hub_b, &bea, "Diaporama de formation", "all-rights-reserved").await;
+    let closed_ap_id = library::by_id(hub_b.db(), closed).await.unwrap().unwrap().ap_id;
+    common::eventually("A gets it", || async { library::by_ap_id(hub_a.db(), &closed_ap_id).await.unwrap().is_some() })
+        .await;
+    let closed_on_a = library::by_ap_id(hub_a.db(), &closed_ap_id).await.unwrap().unwrap();
+    let mut draft = library::adaptation_draft(&library::detail(hub_a.db(), closed_on_a.id).await.unwrap().unwrap());
+    draft.licence = "all-rights-reserved".into();
+    let refused = maillage_federation::resources::create(common::fed(&hub_a), &adele, &draft).await;
+    assert!(format!("{refused:?}").contains("licence_forbids_adaptation"), "{refused:?}");
+    let browser = hub_a.signed_in("ana", Role::Member).await;
+    assert_eq!(browser.get(&format!("/resources/{}/adapt", closed_on_a.id)).await.status(), StatusCode::FORBIDDEN);
+    let (status, form) = browser.get_text(&format!("/resources/{}/adapt", on_a.id)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("name=\"derived_from\"") && form.contains("version Jura") == false, "the adapt form");
+
     // Servers asking B for it get a Tombstone.
     let response = reqwest::Client::new()
         .get(hub_b.at(&format!("/resources/{newer}")))

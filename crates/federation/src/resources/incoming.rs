@@ -24,8 +24,9 @@ pub async fn receive(fed: &Federation, sender: &RemoteActor, activity: &Value) -
     let object = activity.get("object").unwrap_or(&Value::Null);
     match (kind, type_of(object)) {
         ("Create" | "Update", Some("Article")) => {
+            let adapted = record_adaptation(fed, sender, object).await?;
             if !followed_library(fed, sender).await? {
-                return Ok(None);
+                return Ok(adapted.then_some(Outcome::Done));
             }
             Ok(Some(store(fed, sender, object).await?))
         }
@@ -42,6 +43,28 @@ pub async fn receive(fed: &Federation, sender: &RemoteActor, activity: &Value) -
         }
         _ => Ok(None),
     }
+}
+
+/// An Article of another hub that adapts one of our resources (`isBasedOn`): remembered so the
+/// original shows it. True when it was one.
+async fn record_adaptation(fed: &Federation, sender: &RemoteActor, article: &Value) -> FederationResult<bool> {
+    let (Some(id), Some(based_on)) = (id_of(article), article.get("isBasedOn").and_then(id_of)) else {
+        return Ok(false);
+    };
+    if protocol::origin_of(id) != protocol::origin_of(&sender.ap_id) {
+        return Ok(false);
+    }
+    let Some(original) = library::by_ap_id(&fed.ctx.db, based_on).await?.filter(|r| r.is_local()) else {
+        return Ok(false);
+    };
+    let title = article.get("name").and_then(Value::as_str).unwrap_or_default();
+    let url =
+        article.get("url").and_then(id_of).filter(|u| protocol::origin_of(u) == protocol::origin_of(id)).unwrap_or(id);
+    let origin_name = if sender.name.is_empty() { sender.handle() } else { sender.name.clone() };
+    let mut tx = fed.ctx.db.pool().begin().await?;
+    library::record_adaptation(&mut tx, original.id, id, title, url, &origin_name).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Whether the hub follows this actor (its instance actor or its library does).

@@ -190,7 +190,19 @@ pub fn may_edit(user: &User, resource: &library::Resource) -> bool {
 pub async fn create(fed: &Federation, user: &User, input: &ResourceInput) -> FederationResult<i64> {
     let fields = library::check(&fed.ctx.db, input).await?;
     let library_group = library_actor(fed).await?;
-    let inboxes = audience(fed, &library_group).await?;
+    let mut inboxes = audience(fed, &library_group).await?;
+    // An adaptation of another hub's resource: its library is told (it shows "adapted by").
+    if !fields.derived_from.0.is_empty()
+        && let Some(origin) = library::by_ap_id(&fed.ctx.db, &fields.derived_from.0).await?
+        && !origin.is_local()
+    {
+        match actors::remote_actor(fed, &origin.origin_actor).await {
+            Ok(actor) => {
+                inboxes.insert(actor.delivery_inbox().to_owned());
+            }
+            Err(e) => tracing::warn!(error = %e, "the adapted resource's library is unreachable"),
+        }
+    }
     let mut tx = fed.ctx.db.pool().begin().await?;
     let publisher = Publisher { user_id: user.id, name: user.shown_name() };
     let id = library::insert(&mut tx, &fed.url(""), &fields, &publisher).await?;

@@ -96,6 +96,7 @@ pub fn routes() -> Router<AppState> {
         .route("/resources/{id}", get(resources::resource_page))
         .route("/resources/{id}/edit", get(resources::edit_page).post(resources::save))
         .route("/resources/{id}/delete", post(resources::delete))
+        .route("/resources/{id}/adapt", get(resources::adapt_page))
         .route("/resources/{id}/versions", get(resources::versions_page))
         .route("/resources/{id}/versions/{version}", get(resources::version_page))
         .route("/admin", get(admin::dashboard))

@@ -127,10 +127,10 @@ pub async fn resource_page(
     }
     let detail = visible(&state, id).await?;
     let notice = if params.notice == "uploaded" { "uploaded" } else { "" };
-    render_resource(&state, &viewer, detail, StatusCode::OK, notice, context! {})
+    render_resource(&state, &viewer, detail, StatusCode::OK, notice, context! {}).await
 }
 
-fn render_resource(
+async fn render_resource(
     state: &AppState,
     viewer: &Viewer,
     detail: library::Detail,
@@ -138,6 +138,8 @@ fn render_resource(
     notice: &str,
     errors: Value,
 ) -> Result<Response, PageError> {
+    let adaptations = library::adaptations(&state.ctx.db, &detail.resource).await?;
+    let may_adapt = viewer.user.is_some() && detail.licence.is_some_and(|l| l.derivatives);
     let files: Vec<Value> = detail
         .files
         .iter()
@@ -160,6 +162,8 @@ fn render_resource(
             max_upload_label => size_label(MAX_UPLOAD_BYTES as i64, viewer),
             notice => notice,
             errors => errors,
+            adaptations => adaptations,
+            may_adapt => may_adapt,
             detail => detail,
         },
     ))
@@ -174,8 +178,26 @@ async fn form_page(
     resource_id: Option<i64>,
 ) -> Result<Response, PageError> {
     let db = &state.ctx.db;
-    let licences: Vec<Value> =
-        licences::LICENCES.iter().map(|l| context! { id => l.id, name => l.name, url => l.url }).collect();
+    // Adapting: the original, and only the licences its own allows.
+    let origin = match form.derived_from.trim() {
+        "" => None,
+        ap_id => library::by_ap_id(db, ap_id).await?,
+    };
+    let allowed: Vec<&licences::Licence> = match origin.as_ref().and_then(|o| o.licence()) {
+        Some(licence) => licences::allowed_for_adaptation(licence),
+        None => licences::LICENCES.iter().collect(),
+    };
+    let licences: Vec<Value> = allowed.iter().map(|l| context! { id => l.id, name => l.name, url => l.url }).collect();
+    let adapting = origin.map(|o| {
+        let licence = o.licence();
+        context! {
+            title => &o.title,
+            url => if o.url.is_empty() { o.ap_id.clone() } else { o.url.clone() },
+            licence_name => licence.map(|l| l.name).unwrap_or_default(),
+            share_alike => licence.is_some_and(|l| l.share_alike),
+            non_commercial => licence.is_some_and(|l| l.non_commercial),
+        }
+    });
     Ok(viewer.render_status(
         state,
         status,
@@ -192,6 +214,7 @@ async fn form_page(
                 resource_types => vocabulary::list(db, "resource_type").await?,
             },
             licences => licences,
+            adapting => adapting,
         },
     ))
 }
@@ -200,6 +223,21 @@ pub async fn new_page(State(state): State<AppState>, viewer: Viewer) -> Result<R
     viewer.require_user()?;
     let form = ResourceInput { language: "fr".into(), licence: licences::DEFAULT.into(), ..Default::default() };
     form_page(&state, &viewer, StatusCode::OK, &form, context! {}, None).await
+}
+
+/// "Adapter cette ressource": a new resource's form, started from the original (ours or another
+/// hub's) when its licence allows derivatives.
+pub async fn adapt_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    viewer.require_user()?;
+    let detail = visible(&state, id).await?;
+    if !detail.licence.is_some_and(|l| l.derivatives) {
+        return Err(PageError::Forbidden);
+    }
+    form_page(&state, &viewer, StatusCode::OK, &library::adaptation_draft(&detail), context! {}, None).await
 }
 
 /// The form as sent: browsers repeat `themes` and `publics` for each ticked box.
@@ -224,6 +262,7 @@ impl ResourceForm {
                 "authors" => input.authors = value,
                 "links" => input.links = value,
                 "change_note" => input.change_note = value,
+                "derived_from" => input.derived_from = value,
                 _ => {}
             }
         }
@@ -277,7 +316,9 @@ pub async fn edit_page(
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     let (_, detail) = editable(&state, &viewer, id).await?;
-    form_page(&state, &viewer, StatusCode::OK, &library::input_of(&detail), context! {}, Some(id)).await
+    // What it adapts is fixed at creation; the edit form does not carry it.
+    let form = ResourceInput { derived_from: String::new(), ..library::input_of(&detail) };
+    form_page(&state, &viewer, StatusCode::OK, &form, context! {}, Some(id)).await
 }
 
 pub async fn save(
@@ -346,7 +387,7 @@ pub async fn upload(
                             UploadError::Storage(e) => return Err(CoreError::Internal(e).into()),
                         };
                         let errors = context! { file => viewer.lang.text(code) };
-                        return render_resource(&state, &viewer, detail, status, "", errors);
+                        return render_resource(&state, &viewer, detail, status, "", errors).await;
                     }
                 };
                 if let Err(e) = fed_resources::add_file(&state.fed, &user, id, &stored, &name).await {
