@@ -20,6 +20,10 @@ pub enum Role {
     Admin,
 }
 
+/// Sign-ups one address may make in an hour (pages and API together). A workshop room behind one
+/// public address (a médiathèque, a France services) signs up a dozen people at once.
+pub const SIGNUPS_PER_ADDRESS_PER_HOUR: i64 = 30;
+
 impl Role {
     pub fn as_str(self) -> &'static str {
         match self {

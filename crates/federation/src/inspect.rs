@@ -190,7 +190,10 @@ fn inspect_object(value: &Value, type_name: &str) -> Inspection {
 /// What the hub does with an object of this type once the feature that owns it exists.
 fn object_plan(type_name: &str) -> String {
     match type_name {
-        "Note" | "Page" | "Article" | "Question" => format!(
+        "Article" => "Article: a resource when it comes from another hub's library the hub follows; otherwise a \
+             forum post (a reply to a post we have, or a new topic in a category it addresses)"
+            .into(),
+        "Note" | "Page" | "Question" => format!(
             "{type_name}: a forum post: a reply when it answers a post we have (or whose ancestors lead to one), \
              a new topic when it addresses one of our categories or comes from a category a member follows"
         ),

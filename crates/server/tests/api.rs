@@ -265,6 +265,11 @@ async fn the_openapi_document_describes_every_api_route() {
         ("/api/v1/events/{id}", &["get", "put", "delete"]),
         ("/api/v1/events/{id}/registration", &["post", "delete"]),
         ("/api/v1/events/{id}/registrations", &["get"]),
+        ("/api/v1/resources", &["get", "post"]),
+        ("/api/v1/resources/{id}", &["get", "put", "delete"]),
+        ("/api/v1/resources/{id}/versions", &["get"]),
+        ("/api/v1/resources/vocabulary", &["get"]),
+        ("/api/v1/admin/resources/vocabulary", &["post"]),
     ] {
         for method in methods {
             assert!(paths.get(path).and_then(|p| p.get(*method)).is_some(), "{method} {path} is not described");
@@ -425,4 +430,82 @@ async fn the_forum_through_the_api_ask_answer_solve_moderate() {
     assert_eq!(client.get(&topic_url).send().await.unwrap().status(), StatusCode::NOT_FOUND);
     let read = client.post(hub.at("/api/v1/notifications/read")).bearer_auth(&karim).send().await.unwrap();
     assert_eq!(read.status(), StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn the_library_through_the_api() {
+    let hub = TestHub::start().await;
+    hub.member("coordination", Role::Admin).await;
+    hub.member("nora", Role::Member).await;
+    hub.member("karim", Role::Member).await;
+    let (admin, nora, karim) =
+        (token(&hub, "coordination").await, token(&hub, "nora").await, token(&hub, "karim").await);
+    let client = reqwest::Client::new();
+
+    let vocab: Value = client.get(hub.at("/api/v1/resources/vocabulary")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(vocab["themes"].as_array().unwrap().len(), 29);
+    assert!(vocab["licences"].as_array().unwrap().iter().any(|l| l["id"] == "etalab-2.0"));
+    let term = json!({ "kind": "public", "label": "Personnes détenues" });
+    let url = hub.at("/api/v1/admin/resources/vocabulary");
+    assert_eq!(client.post(&url).bearer_auth(&nora).json(&term).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    let added = client.post(&url).bearer_auth(&admin).json(&term).send().await.unwrap();
+    assert_eq!(added.status(), StatusCode::CREATED);
+    assert_eq!(added.json::<Value>().await.unwrap()["key"], "personnes_detenues");
+
+    let theme = vocab["themes"][0]["key"].as_str().unwrap();
+    let resource = json!({
+        "title": "Guide : repérer les arnaques par SMS",
+        "summary": "Une fiche à imprimer pour reconnaître les faux messages de livraison et de CPF.",
+        "body": "## Les signes\n\nUn lien raccourci, une urgence.",
+        "resource_type": "resource_pedagogique",
+        "themes": [theme],
+        "publics": ["personnes_detenues"],
+    });
+    let response = client.post(hub.at("/api/v1/resources")).json(&resource).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let bad = client.post(hub.at("/api/v1/resources")).bearer_auth(&nora).json(&json!({ "title": "" })).send().await;
+    assert_eq!(bad.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let response = client.post(hub.at("/api/v1/resources")).bearer_auth(&nora).json(&resource).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let id = response.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+
+    let detail: Value =
+        client.get(hub.at(&format!("/api/v1/resources/{id}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(detail["resource"]["licence"], "etalab-2.0", "Etalab 2.0 by default");
+    assert_eq!(detail["licence"]["derivatives"], true);
+    let mut edit = resource.clone();
+    edit["change_note"] = json!("Ajout des arnaques au CPF");
+    edit["summary"] = json!("Une fiche mise à jour : livraisons, CPF, impôts.");
+    let updated = client.put(hub.at(&format!("/api/v1/resources/{id}"))).bearer_auth(&nora).json(&edit).send().await;
+    assert_eq!(updated.unwrap().json::<Value>().await.unwrap()["version"], 2);
+    let versions: Value =
+        client.get(hub.at(&format!("/api/v1/resources/{id}/versions"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(versions.as_array().unwrap().len(), 2);
+    let found: Value = client.get(hub.at("/api/v1/resources?q=arnaque")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(found["total"], 1);
+    assert_eq!(found["facets"]["publics"][0]["key"], "personnes_detenues");
+    let deleted = client.delete(hub.at(&format!("/api/v1/resources/{id}"))).bearer_auth(&karim).send().await.unwrap();
+    assert_eq!(deleted.status(), StatusCode::FORBIDDEN, "only its publisher or a moderator");
+    let deleted = client.delete(hub.at(&format!("/api/v1/resources/{id}"))).bearer_auth(&nora).send().await.unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        client.get(hub.at(&format!("/api/v1/resources/{id}"))).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn sign_ups_from_one_address_are_limited_but_a_workshop_room_fits() {
+    let hub = TestHub::start().await;
+    let client = reqwest::Client::new();
+    let signup = |n: i64| {
+        client
+            .post(hub.at("/api/v1/accounts"))
+            .json(&json!({ "username": format!("atelier{n}"), "password": PASSWORD }))
+            .send()
+    };
+    for n in 0..maillage_core::accounts::SIGNUPS_PER_ADDRESS_PER_HOUR {
+        assert_eq!(signup(n).await.unwrap().status(), StatusCode::CREATED, "sign-up {n}");
+    }
+    assert_eq!(signup(99).await.unwrap().status(), StatusCode::TOO_MANY_REQUESTS);
 }

@@ -539,7 +539,8 @@ flow('a member chooses which notifications she gets', async ({ open }) => {
   await page.getByRole('heading', { level: 1, name: 'Choisir mes notifications' }).waitFor();
   // Checkboxes in a group whose legend says what they are for; all on by default.
   const group = page.getByRole('group', { name: 'Me prévenir quand…' });
-  assert.equal(await group.getByRole('checkbox').count(), 6);
+  // The forum's six kinds and the calendar's (a place confirmed).
+  assert.equal(await group.getByRole('checkbox').count(), 7);
   for (const box of await group.getByRole('checkbox').all()) assert.ok(await box.isChecked(), 'on by default');
   await group.getByRole('checkbox', { name: "quelqu'un me dit merci" }).uncheck();
   await member.follow(() => page.getByRole('button', { name: 'Enregistrer' }).click());

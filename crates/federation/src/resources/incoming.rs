@@ -15,7 +15,7 @@ use crate::protocol::{self, id_of, type_of};
 use crate::{Federation, objects};
 
 /// Outbox pages read when a library is first followed, and items at most.
-const BACKFILL_PAGES: usize = 20;
+const BACKFILL_PAGES: usize = 100;
 const BACKFILL_ITEMS: usize = 2_000;
 
 /// Acts on an activity if it belongs to the library; `None` lets other handlers have it.
@@ -67,8 +67,13 @@ async fn record_adaptation(fed: &Federation, sender: &RemoteActor, article: &Val
     Ok(true)
 }
 
-/// Whether the hub follows this actor (its instance actor or its library does).
+/// Whether this actor is another hub's library that this hub follows (its instance actor or its
+/// library does). Other followed actors' Articles (a blog, a Mobilizon group's posts) are not
+/// resources.
 async fn followed_library(fed: &Federation, sender: &RemoteActor) -> FederationResult<bool> {
+    if sender.kind != "Group" || sender.preferred_username != super::LIBRARY {
+        return Ok(false);
+    }
     let count: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM following f JOIN local_actors l ON l.id = f.local_actor_id \
          WHERE f.remote_actor_id = $1 AND f.status = 'accepted' AND (l.kind = 'application' OR l.name = $2)",
@@ -230,8 +235,8 @@ fn is_web_url(text: &str) -> bool {
     url::Url::parse(text).is_ok_and(|u| matches!(u.scheme(), "https" | "http") && u.host_str().is_some())
 }
 
-/// Reads the outbox of a library we now follow: its `Create`/`Update` of `Article`s, oldest
-/// first, within `BACKFILL_PAGES` pages and `BACKFILL_ITEMS` items; then its `Delete`s.
+/// Reads the outbox of a library we now follow and applies its `Create`, `Update` and `Delete`
+/// of `Article`s oldest first, within `BACKFILL_PAGES` pages and `BACKFILL_ITEMS` items.
 pub async fn backfill(fed: &Federation, library_actor: &RemoteActor) -> FederationResult<usize> {
     let actor = objects::fetch_object(fed, &library_actor.ap_id).await?;
     let Some(outbox) = actor.get("outbox").and_then(id_of).map(str::to_owned) else { return Ok(0) };
@@ -248,7 +253,8 @@ pub async fn backfill(fed: &Federation, library_actor: &RemoteActor) -> Federati
             let mut next = after;
             let mut pages = 1;
             while let Some(url) = next.take().filter(|_| pages < BACKFILL_PAGES && all.len() < BACKFILL_ITEMS) {
-                let page = objects::fetch_object(fed, &url).await?;
+                // A page that fails ends the walk; what was read is still applied.
+                let Ok(page) = objects::fetch_object(fed, &url).await else { break };
                 let (items, after) = page_items(&page);
                 all.extend(items);
                 next = after;
@@ -261,7 +267,8 @@ pub async fn backfill(fed: &Federation, library_actor: &RemoteActor) -> Federati
     let mut all = Vec::new();
     let mut pages = 0;
     while let Some(url) = next.take().filter(|_| pages < BACKFILL_PAGES && all.len() < BACKFILL_ITEMS) {
-        let page = objects::fetch_object(fed, &url).await?;
+        // A page that fails ends the walk; what was read is still applied.
+        let Ok(page) = objects::fetch_object(fed, &url).await else { break };
         let (items, after) = page_items(&page);
         all.extend(items);
         next = after;

@@ -218,7 +218,13 @@ pub async fn update(fed: &Federation, user: &User, id: i64, input: &ResourceInpu
     if !may_edit(user, &resource) {
         return Err(CoreError::Forbidden.into());
     }
-    let fields = library::check(&fed.ctx.db, input).await?;
+    // An adaptation stays under a licence its original allows (while the original exists).
+    let mut input = input.clone();
+    input.derived_from = match library::by_ap_id(&fed.ctx.db, &resource.derived_from).await? {
+        Some(origin) if !resource.derived_from.is_empty() && origin.deleted_at == 0 => resource.derived_from.clone(),
+        _ => String::new(),
+    };
+    let fields = library::check(&fed.ctx.db, &input).await?;
     let library_group = library_actor(fed).await?;
     let inboxes = audience(fed, &library_group).await?;
     let mut tx = fed.ctx.db.pool().begin().await?;

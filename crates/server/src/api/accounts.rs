@@ -39,7 +39,7 @@ pub async fn register(
     ApiJson(new): ApiJson<NewAccount>,
 ) -> Result<(StatusCode, Json<User>), ApiError> {
     let db = &state.ctx.db;
-    rate::hit(db, &format!("signup:{client}"), 10, HOUR_MS).await?;
+    rate::hit(db, &format!("signup:{client}"), accounts::SIGNUPS_PER_ADDRESS_PER_HOUR, HOUR_MS).await?;
     let mode = hub::identity(db).await?.registration_mode;
     Ok((StatusCode::CREATED, Json(accounts::register(db, mode, &new).await?)))
 }

@@ -8,6 +8,7 @@ mod admin;
 mod events;
 pub mod federation;
 mod forum;
+mod resources;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -43,6 +44,7 @@ use crate::i18n::Lang;
         (name = "forum", description = "Categories, topics, replies, solutions, likes, search, reports and moderation"),
         (name = "notifications", description = "One's notifications"),
         (name = "events", description = "The calendar: dates, events, registrations"),
+        (name = "resources", description = "The library: catalogue, resources, versions, vocabularies"),
     )
 )]
 struct ApiDoc;
@@ -97,6 +99,11 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(events::get_event, events::update, events::delete))
         .routes(routes!(events::register, events::unregister))
         .routes(routes!(events::registrations))
+        .routes(routes!(resources::catalogue, resources::publish))
+        .routes(routes!(resources::vocabularies))
+        .routes(routes!(resources::resource, resources::update, resources::delete))
+        .routes(routes!(resources::versions))
+        .routes(routes!(resources::add_term))
         .routes(routes!(forum::create_category))
         .routes(routes!(forum::update_category))
         .routes(routes!(forum::notifications))

@@ -44,7 +44,6 @@ pub struct SignupForm {
 }
 
 /// Sign-ups per address and hour, against bots filling the admin's approval queue.
-const SIGNUPS_PER_ADDRESS_PER_HOUR: i64 = 10;
 
 pub async fn signup(
     State(state): State<AppState>,
@@ -75,7 +74,8 @@ pub async fn signup(
             context! { form => echo, errors => errors },
         ));
     }
-    rate::hit(db, &format!("signup:{}", viewer.client), SIGNUPS_PER_ADDRESS_PER_HOUR, HOUR_MS).await?;
+    rate::hit(db, &format!("signup:{}", viewer.client), maillage_core::accounts::SIGNUPS_PER_ADDRESS_PER_HOUR, HOUR_MS)
+        .await?;
     match accounts::register(db, viewer.hub.registration_mode, &new).await {
         Ok(user) if user.status == AccountStatus::Pending => {
             Ok(viewer.render(&state, "signup_pending.html", context! { username => user.username }))
