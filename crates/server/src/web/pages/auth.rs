@@ -43,8 +43,6 @@ pub struct SignupForm {
     accept_rules: Option<String>,
 }
 
-/// Sign-ups per address and hour, against bots filling the admin's approval queue.
-
 pub async fn signup(
     State(state): State<AppState>,
     viewer: Viewer,
