@@ -194,6 +194,21 @@ async fn finish(fed: &Federation, id: i64, status: &str, reason: &str) -> Federa
     Ok(())
 }
 
+/// First pause before an activity that failed for a passing reason is tried again; it doubles
+/// with each attempt.
+const FIRST_RETRY_MS: i64 = 5_000;
+
+async fn retry_later(fed: &Federation, id: i64, attempts: i64, reason: &str) -> FederationResult<()> {
+    let pause = (FIRST_RETRY_MS << (attempts - 1).clamp(0, 16)).min(CLAIM_MS);
+    sqlx::query("UPDATE inbox_activities SET locked_until = $1, reason = $2 WHERE id = $3")
+        .bind(now_ms() + pause)
+        .bind(format!("will be retried: {}", reason.chars().take(400).collect::<String>()))
+        .bind(id)
+        .execute(fed.ctx.db.pool())
+        .await?;
+    Ok(())
+}
+
 /// Processes the journaled activities that wait; returns how many were handled.
 pub async fn process_pending(fed: &Federation) -> FederationResult<usize> {
     let batch = claim(fed, BATCH).await?;
@@ -210,8 +225,10 @@ pub async fn process_pending(fed: &Federation) -> FederationResult<usize> {
             Ok(Outcome::Done) => finish(fed, pending.id, "done", "").await?,
             Ok(Outcome::Ignored(reason)) => finish(fed, pending.id, "ignored", &reason).await?,
             Err(e @ (FederationError::Core(_) | FederationError::Fetch(_))) if pending.attempts < MAX_ATTEMPTS => {
-                // Transient: leave it pending; its claim expires and it is tried again.
+                // Transient (a server that did not answer, a busy database): tried again soon,
+                // then less often, with what went wrong kept for the journal.
                 tracing::warn!(error = %e, "inbox activity will be retried");
+                retry_later(fed, pending.id, pending.attempts, &e.to_string()).await?;
             }
             Err(e) => finish(fed, pending.id, "failed", &e.to_string()).await?,
         }

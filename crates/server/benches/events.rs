@@ -13,6 +13,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{load, ms, start_hub};
+
 use axum::Router;
 use axum::routing::post;
 use maillage_core::testing::TestDatabase;
@@ -29,47 +33,6 @@ const FOLLOWERS: usize = 10_000;
 const INSTANCES: usize = 1_000;
 const CONNECTIONS: usize = 32;
 const LOAD_SECONDS: u64 = 4;
-
-struct Load {
-    per_second: f64,
-    p99: Duration,
-}
-
-async fn load(url: &str) -> Load {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(CONNECTIONS).build().unwrap();
-    let status = client.get(url).send().await.unwrap().status();
-    assert!(status.is_success(), "{url}: {status}");
-    let deadline = Instant::now() + Duration::from_secs(LOAD_SECONDS);
-    let started = Instant::now();
-    let workers: Vec<_> = (0..CONNECTIONS)
-        .map(|_| {
-            let (client, url) = (client.clone(), url.to_owned());
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                while Instant::now() < deadline {
-                    let sent = Instant::now();
-                    let response = client.get(&url).send().await.unwrap();
-                    assert!(response.status().is_success());
-                    response.bytes().await.unwrap();
-                    latencies.push(sent.elapsed());
-                }
-                latencies
-            })
-        })
-        .collect();
-    let mut latencies = Vec::new();
-    for worker in workers {
-        latencies.extend(worker.await.unwrap());
-    }
-    let elapsed = started.elapsed();
-    latencies.sort();
-    let p99 = latencies[((latencies.len() - 1) as f64 * 0.99) as usize];
-    Load { per_second: latencies.len() as f64 / elapsed.as_secs_f64(), p99 }
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
 
 /// 2,000 events over the next year: every tenth a weekly permanence without end.
 async fn generate(db: &maillage_core::Db, organiser_id: i64) {
@@ -161,13 +124,7 @@ async fn main() {
     println!("RSA-2048 signature: {:.1} µs", sign_cost.as_secs_f64() * 1e6);
 
     let database = TestDatabase::create().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let mut config = database.config();
-    config.public_url = format!("http://localhost:{port}").parse().unwrap();
-    config.log = "warn".into();
-    let ctx = maillage_core::Context::open(config).await.unwrap();
-    let hub = maillage_server::serve(ctx, listener).await.unwrap();
+    let hub = start_hub(&database).await;
     let fed = &hub.state.fed;
     let organiser = maillage_core::accounts::create_user(
         &fed.ctx.db,
@@ -207,9 +164,9 @@ async fn main() {
     println!("  written as iCalendar ({} KB): {:.1} ms", text.len() / 1024, ms(started.elapsed()));
 
     let base = format!("http://{}", hub.addr);
-    let trivial = load(&format!("{base}/health")).await;
-    let page = load(&format!("{base}/events")).await;
-    let feed = load(&format!("{base}/events/calendar.ics")).await;
+    let trivial = load(&format!("{base}/health"), CONNECTIONS, LOAD_SECONDS).await;
+    let page = load(&format!("{base}/events"), CONNECTIONS, LOAD_SECONDS).await;
+    let feed = load(&format!("{base}/events/calendar.ics"), CONNECTIONS, LOAD_SECONDS).await;
     println!("{CONNECTIONS} connections, {LOAD_SECONDS} s each:");
     for (name, l) in [("/health", &trivial), ("/events", &page), ("/events/calendar.ics", &feed)] {
         println!(

@@ -7,6 +7,8 @@
 //! look without a release build). Uses SQLite in a temporary directory unless
 //! MAILLAGE_TEST_DATABASE=postgres with MAILLAGE_TEST_POSTGRES_URL.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,15 +28,10 @@ use url::Url;
 const INBOX_ACTIVITIES: usize = 400;
 const FAN_OUT: usize = 1000;
 
-async fn start_hub() -> (maillage_server::app::RunningHub, TestDatabase) {
+/// A hub with its own database (kept alive beside it).
+async fn hub_with_database() -> (maillage_server::app::RunningHub, TestDatabase) {
     let database = TestDatabase::create().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let mut config = database.config();
-    config.public_url = format!("http://localhost:{port}").parse().unwrap();
-    config.log = "warn".into();
-    let ctx = maillage_core::Context::open(config).await.unwrap();
-    (maillage_server::serve(ctx, listener).await.unwrap(), database)
+    (common::start_hub(&database).await, database)
 }
 
 fn per_second(count: usize, elapsed: Duration) -> f64 {
@@ -69,8 +66,8 @@ async fn main() {
     println!("RSA-2048 verification: {:>8.1} µs", verify_cost.as_secs_f64() * 1e6);
 
     // Inbox: hub B signs distinct activities; hub A verifies, deduplicates and journals them.
-    let (hub_a, _db_a) = start_hub().await;
-    let (hub_b, _db_b) = start_hub().await;
+    let (hub_a, _db_a) = hub_with_database().await;
+    let (hub_b, _db_b) = hub_with_database().await;
     let b = &hub_b.state.fed;
     let b_actor = actors::instance_actor(b).await.unwrap();
     let b_key = b_actor.signing_key(b).unwrap();

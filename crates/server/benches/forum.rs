@@ -7,7 +7,11 @@
 //! Run: `cargo bench -p maillage-server --bench forum` (add `--profile dev` for a quick look).
 //! `MAILLAGE_BENCH_POSTS` changes the number of posts (default 100000).
 
-use std::time::{Duration, Instant};
+mod common;
+
+use std::time::Instant;
+
+use common::{load, ms, percentile, start_hub};
 
 use maillage_core::Engine;
 use maillage_core::search::SearchQuery;
@@ -193,76 +197,14 @@ async fn generate(db: &maillage_core::Db, topic_count: usize, replies: usize, se
     first
 }
 
-struct Load {
-    per_second: f64,
-    p50: Duration,
-    p99: Duration,
-}
-
-/// `CONNECTIONS` clients request `url` in a loop for `LOAD_SECONDS`.
-async fn load(url: &str) -> Load {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(CONNECTIONS).build().unwrap();
-    // Warm-up (and a check that the page answers).
-    let status = client.get(url).send().await.unwrap().status();
-    assert!(status.is_success(), "{url}: {status}");
-    let deadline = Instant::now() + Duration::from_secs(LOAD_SECONDS);
-    let started = Instant::now();
-    let workers: Vec<_> = (0..CONNECTIONS)
-        .map(|_| {
-            let client = client.clone();
-            let url = url.to_owned();
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                while Instant::now() < deadline {
-                    let sent = Instant::now();
-                    let response = client.get(&url).send().await.unwrap();
-                    assert!(response.status().is_success());
-                    response.bytes().await.unwrap();
-                    latencies.push(sent.elapsed());
-                }
-                latencies
-            })
-        })
-        .collect();
-    let mut latencies = Vec::new();
-    for worker in workers {
-        latencies.extend(worker.await.unwrap());
-    }
-    let elapsed = started.elapsed();
-    latencies.sort();
-    Load {
-        per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
-        p50: percentile(&latencies, 50.0),
-        p99: percentile(&latencies, 99.0),
-    }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let index = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[index.min(sorted.len() - 1)]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
 async fn topic_page() {
     let database = TestDatabase::create_on(Engine::Sqlite).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let mut config = database.config();
-    config.public_url = format!("http://localhost:{port}").parse().unwrap();
-    config.log = "warn".into();
-    let ctx = maillage_core::Context::open(config).await.unwrap();
-    let hub = maillage_server::serve(ctx, listener).await.unwrap();
+    let hub = start_hub(&database).await;
     let topic_id = generate(&hub.state.ctx.db, 1, REPLIES, 7).await;
     let base = format!("http://{}", hub.addr);
 
-    let trivial = load(&format!("{base}/health")).await;
-    let page = load(&format!("{base}/forum/t/{topic_id}")).await;
+    let trivial = load(&format!("{base}/health"), CONNECTIONS, LOAD_SECONDS).await;
+    let page = load(&format!("{base}/forum/t/{topic_id}"), CONNECTIONS, LOAD_SECONDS).await;
     println!("Topic page with {REPLIES} replies, {CONNECTIONS} connections, {LOAD_SECONDS} s each (SQLite):");
     println!(
         "  /health:          {:>9.1} req/s   p50 {:>7.2} ms   p99 {:>7.2} ms",

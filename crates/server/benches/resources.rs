@@ -11,6 +11,10 @@
 
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{load, ms, start_hub};
+
 use maillage_core::Engine;
 use maillage_core::testing::{TestDatabase, postgres_admin_url};
 use maillage_resources::library::{self, CatalogueQuery, Publisher, RemoteResource, ResourceInput};
@@ -126,59 +130,6 @@ async fn fill(db: &maillage_core::Db, count: usize, user_id: i64) {
     sqlx::query("ANALYZE").execute(db.pool()).await.unwrap();
 }
 
-struct Load {
-    per_second: f64,
-    p99: Duration,
-}
-
-async fn load(url: &str) -> Load {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(CONNECTIONS).build().unwrap();
-    let status = client.get(url).send().await.unwrap().status();
-    assert!(status.is_success(), "{url}: {status}");
-    let deadline = Instant::now() + Duration::from_secs(LOAD_SECONDS);
-    let started = Instant::now();
-    let workers: Vec<_> = (0..CONNECTIONS)
-        .map(|_| {
-            let (client, url) = (client.clone(), url.to_owned());
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                while Instant::now() < deadline {
-                    let sent = Instant::now();
-                    let response = client.get(&url).send().await.unwrap();
-                    assert!(response.status().is_success());
-                    response.bytes().await.unwrap();
-                    latencies.push(sent.elapsed());
-                }
-                latencies
-            })
-        })
-        .collect();
-    let mut latencies = Vec::new();
-    for worker in workers {
-        latencies.extend(worker.await.unwrap());
-    }
-    let elapsed = started.elapsed();
-    latencies.sort();
-    Load {
-        per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
-        p99: latencies[((latencies.len() - 1) as f64 * 0.99) as usize],
-    }
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
-async fn start_hub(database: &TestDatabase) -> maillage_server::app::RunningHub {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let mut config = database.config();
-    config.public_url = format!("http://localhost:{port}").parse().unwrap();
-    config.log = "warn".into();
-    let ctx = maillage_core::Context::open(config).await.unwrap();
-    maillage_server::serve(ctx, listener).await.unwrap()
-}
-
 async fn search(engine: Engine, count: usize) {
     let database = TestDatabase::create_on(engine).await;
     let ctx = database.context().await;
@@ -230,10 +181,11 @@ async fn main() {
     fill(db, count, user.id).await;
     println!("{count} resources (half remote) stored in {:.1} s", started.elapsed().as_secs_f64());
     let base = format!("http://{}", hub.addr);
-    let trivial = load(&format!("{base}/health")).await;
-    let page = load(&format!("{base}/resources")).await;
+    let trivial = load(&format!("{base}/health"), CONNECTIONS, LOAD_SECONDS).await;
+    let page = load(&format!("{base}/resources"), CONNECTIONS, LOAD_SECONDS).await;
     let theme = library::known_keys(db, "theme").await.unwrap()[0].clone();
-    let filtered = load(&format!("{base}/resources?theme={theme}&licence=CC-BY-SA-4.0")).await;
+    let filtered =
+        load(&format!("{base}/resources?theme={theme}&licence=CC-BY-SA-4.0"), CONNECTIONS, LOAD_SECONDS).await;
     println!("{CONNECTIONS} connections, {LOAD_SECONDS} s each (SQLite):");
     for (name, l) in [("/health", &trivial), ("/resources", &page), ("/resources?theme&licence", &filtered)] {
         println!(

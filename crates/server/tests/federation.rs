@@ -696,3 +696,34 @@ async fn unknown_keys_from_one_server_are_fetched_at_a_bounded_rate() {
     assert!(statuses[..60].iter().all(|s| *s == StatusCode::UNAUTHORIZED), "{statuses:?}");
     assert_eq!(statuses[60], StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn an_activity_that_fails_for_a_passing_reason_is_retried_soon_with_the_reason() {
+    let hub = TestHub::start().await;
+    // A sender whose server does not answer (nothing listens on port 9 here).
+    let now = maillage_core::time::now_ms();
+    sqlx::query(
+        "INSERT INTO inbox_activities (activity_id, actor, activity_type, payload, status, received_at) \
+         VALUES ('http://127.0.0.1:9/a/1', 'http://127.0.0.1:9/actor', 'Like', $1, 'pending', $2)",
+    )
+    .bind(json!({ "id": "http://127.0.0.1:9/a/1", "type": "Like", "actor": "http://127.0.0.1:9/actor" }).to_string())
+    .bind(now)
+    .execute(hub.db().pool())
+    .await
+    .unwrap();
+    // The hub's own worker may be first; either way the outcome is the same.
+    maillage_federation::inbox::process_pending(fed(&hub)).await.unwrap();
+    eventually("the failure is recorded", || async {
+        count(&hub, "SELECT COUNT(*) FROM inbox_activities WHERE reason LIKE 'will be retried:%'").await == 1
+    })
+    .await;
+    let (status, locked_until, attempts): (String, i64, i64) = sqlx::query_as(
+        "SELECT status, locked_until, attempts FROM inbox_activities WHERE activity_id = 'http://127.0.0.1:9/a/1'",
+    )
+    .fetch_one(hub.db().pool())
+    .await
+    .unwrap();
+    assert_eq!((status.as_str(), attempts), ("pending", 1));
+    let pause = locked_until - maillage_core::time::now_ms();
+    assert!((0..=6_000).contains(&pause), "tried again within seconds, not after the 10-minute claim: {pause} ms");
+}

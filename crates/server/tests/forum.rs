@@ -33,10 +33,32 @@ async fn category(hub: &TestHub, slug: &str, name: &str) -> categories::Category
     .unwrap()
 }
 
+/// Waits until `user_id` has a notification of `kind` whose link contains `link_part`
+/// (notifications are written once the post that causes them is stored).
+async fn has_notification(hub: &TestHub, user_id: i64, kind: &str, link_part: &str) {
+    eventually(&format!("a {kind} notification"), || async {
+        let notes = maillage_core::notifications::list(hub.db(), user_id, 20).await.unwrap();
+        notes.iter().any(|n| n.kind == kind && n.link.contains(link_part))
+    })
+    .await;
+}
+
 /// The post a hub stores under `ap_id`, once it arrived.
 async fn arrived(hub: &TestHub, what: &str, ap_id: &str) -> posts::Post {
-    eventually(what, || async { posts::by_ap_id(hub.db(), ap_id).await.unwrap().is_some() }).await;
-    posts::by_ap_id(hub.db(), ap_id).await.unwrap().unwrap()
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(30) {
+        if let Some(post) = posts::by_ap_id(hub.db(), ap_id).await.unwrap() {
+            return post;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // What the hub's inbox made of what it received, to say why.
+    let journal: Vec<(String, String, String, i64)> =
+        sqlx::query_as("SELECT activity_id, status, COALESCE(reason, ''), attempts FROM inbox_activities ORDER BY id")
+            .fetch_all(hub.db().pool())
+            .await
+            .unwrap_or_default();
+    panic!("timed out waiting until {what}; inbox journal: {journal:#?}");
 }
 
 /// A member of `hub` follows `slug@origin` and waits for the Accept.
@@ -98,9 +120,8 @@ async fn a_question_travels_across_three_hubs_and_its_solution_follows() {
     assert_eq!(reply_on_a.in_reply_to_id, Some(opening_a));
     let reply_on_c = arrived(&hub_c, "hub C receives Bruno's answer through A", &reply_ap_id).await;
     assert_eq!(reply_on_c.topic_id, opening_c.topic_id);
-    // Alice is told about the answer.
-    let alice_notes = maillage_core::notifications::list(hub_a.db(), alice.id, 10).await.unwrap();
-    assert!(alice_notes.iter().any(|n| n.kind == "reply_to_topic"), "{alice_notes:?}");
+    // Alice is told about the answer (notifications follow the stored post).
+    has_notification(&hub_a, alice.id, "reply_to_topic", "").await;
 
     // Alice marks it as the solution: A shows it, B and C show the same, Bruno is told.
     fed_forum::mark_solution(fed(&hub_a), &alice, topic_a, Some(reply_on_a.id)).await.unwrap();
@@ -112,8 +133,7 @@ async fn a_question_travels_across_three_hubs_and_its_solution_follows() {
         topics::by_id(hub_c.db(), opening_c.topic_id).await.unwrap().unwrap().solution_post_id == Some(reply_on_c.id)
     })
     .await;
-    let bruno_notes = maillage_core::notifications::list(hub_b.db(), bruno.id, 10).await.unwrap();
-    assert!(bruno_notes.iter().any(|n| n.kind == "solution"), "{bruno_notes:?}");
+    has_notification(&hub_b, bruno.id, "solution", "").await;
     let (_, page) = hub_b.browser().get_text(&format!("/forum/t/{}", opening_b.topic_id)).await;
     assert!(page.contains("Résolu") && page.contains("point d'accueil CAF"), "{page}");
     // Filters agree on both hubs.
@@ -217,8 +237,7 @@ async fn a_mastodon_reply_lands_in_the_right_topic_and_hostile_html_is_cleaned()
     for bad in ["<script", "onerror", "javascript:", "<img"] {
         assert!(!reply.content_html.contains(bad), "{}", reply.content_html);
     }
-    let notes = maillage_core::notifications::list(hub_a.db(), alice.id, 10).await.unwrap();
-    assert!(notes.iter().any(|n| n.kind == "reply_to_topic" && n.link.contains(&format!("#p{}", reply.id))));
+    has_notification(&hub_a, alice.id, "reply_to_topic", &format!("#p{}", reply.id)).await;
 
     // A reply to something nobody here has, on a server that does not serve it: refused, kept
     // in the journal with the reason.

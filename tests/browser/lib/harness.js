@@ -423,3 +423,33 @@ export async function approvedMember(open, username, details = {}) {
   await signIn(member, username, details.password || PASSWORD);
   return member;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+/**
+ * A small, valid one-page PDF showing `text` (ASCII), as a Buffer: header, objects, a cross-
+ * reference table with their real offsets, trailer. Readers open it; the hub sees `%PDF-1.4`.
+ */
+export function minimalPdf(text) {
+  const line = text.replace(/[\\()]/g, (c) => `\\${c}`);
+  const content = `BT /F1 18 Tf 72 770 Td (${line}) Tj ET`;
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let out = '%PDF-1.4\n';
+  const offsets = [];
+  objects.forEach((body, i) => {
+    offsets.push(Buffer.byteLength(out, 'latin1'));
+    out += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xref = Buffer.byteLength(out, 'latin1');
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  out += offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('');
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}

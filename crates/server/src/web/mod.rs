@@ -175,6 +175,22 @@ struct ErrorPage {
     message: &'static str,
 }
 
+/// A failure of a federated write on a page: the core's own errors become their page; another
+/// server's (unreachable, refusing) make a bad request, logged.
+impl From<maillage_federation::FederationError> for PageError {
+    fn from(error: maillage_federation::FederationError) -> PageError {
+        use maillage_federation::FederationError;
+        match error {
+            FederationError::Core(core) => core.into(),
+            FederationError::NotFound => PageError::NotFound,
+            other => {
+                tracing::info!(error = %other, "action refused");
+                PageError::BadRequest
+            }
+        }
+    }
+}
+
 impl From<CoreError> for PageError {
     fn from(error: CoreError) -> PageError {
         match error {

@@ -45,17 +45,6 @@ const TIME_ZONES: &[&str] = &[
 const LIST_LIMIT: usize = 300;
 const LIST_DAYS: u64 = 366;
 
-fn page_error(error: FederationError) -> PageError {
-    match error {
-        FederationError::Core(core) => core.into(),
-        FederationError::NotFound => PageError::NotFound,
-        other => {
-            tracing::info!(error = %other, "calendar action refused");
-            PageError::BadRequest
-        }
-    }
-}
-
 fn lang(viewer: &Viewer) -> SummaryLang {
     match viewer.lang {
         Lang::En => SummaryLang::En,
@@ -303,7 +292,7 @@ pub async fn event_page(
             return Ok(response);
         }
         let tags = calendar::tags_of(db, id).await?;
-        let group = fed_events::calendar_actor(&state.fed).await.map_err(page_error)?;
+        let group = fed_events::calendar_actor(&state.fed).await?;
         return Ok(activity_json(&fed_events::event_document(&state.fed, &event, &tags, &group)));
     }
     let event = event_or_404(&state, id).await?;
@@ -492,7 +481,7 @@ pub async fn create(
                 None,
             ))
         }
-        Err(e) => Err(page_error(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -531,7 +520,7 @@ pub async fn save(
                 Some(id),
             ))
         }
-        Err(e) => Err(page_error(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -542,7 +531,7 @@ pub async fn delete(
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> Result<Response, PageError> {
     let user = viewer.require_user()?;
-    fed_events::delete(&state.fed, user, id).await.map_err(page_error)?;
+    fed_events::delete(&state.fed, user, id).await?;
     Ok(Redirect::to("/events").into_response())
 }
 
@@ -567,7 +556,7 @@ pub async fn register(
             let errors = Value::from_serialize(viewer.field_errors(&errors));
             render_event(&state, &viewer, event, "", StatusCode::UNPROCESSABLE_ENTITY, errors).await
         }
-        Err(e) => Err(page_error(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -578,7 +567,7 @@ pub async fn unregister(
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> Result<Response, PageError> {
     let user = viewer.require_user()?;
-    fed_events::unregister_member(&state.fed, user, id).await.map_err(page_error)?;
+    fed_events::unregister_member(&state.fed, user, id).await?;
     Ok(Redirect::to(&format!("/events/{id}?notice=unregistered")).into_response())
 }
 
@@ -667,7 +656,7 @@ pub async fn add_registration(
             let typed = context! { name => form.name, contact => form.contact };
             render_registrations(&state, &viewer, event, StatusCode::UNPROCESSABLE_ENTITY, typed, errors).await
         }
-        Err(e) => Err(page_error(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -680,7 +669,7 @@ pub async fn remove_registration(
     let event = organised(&state, &viewer, id).await?;
     let list = registrations::list(&state.ctx.db, id).await?;
     let registration = list.into_iter().find(|r| r.id == registration_id).ok_or(PageError::NotFound)?;
-    fed_events::cancel_registration(&state.fed, &event, &registration, None).await.map_err(page_error)?;
+    fed_events::cancel_registration(&state.fed, &event, &registration, None).await?;
     Ok(Redirect::to(&format!("/events/{id}/registrations")).into_response())
 }
 

@@ -23,19 +23,6 @@ use crate::web::csrf::CsrfForm;
 use crate::web::pages::auth::EmptyForm;
 use crate::web::{PageError, Viewer};
 
-/// Federation errors on a page: the core's own become their page; a remote failure is a bad
-/// request (the form says what went wrong where it can).
-fn page_error(error: FederationError) -> PageError {
-    match error {
-        FederationError::Core(core) => core.into(),
-        FederationError::NotFound => PageError::NotFound,
-        other => {
-            tracing::info!(error = %other, "forum action refused");
-            PageError::BadRequest
-        }
-    }
-}
-
 #[derive(Deserialize, Default)]
 pub struct ListParams {
     #[serde(default)]
@@ -100,7 +87,7 @@ pub async fn category_page(
     let (watching, follow_status) = match &viewer.user {
         Some(user) => (
             categories::is_watching(&state.ctx.db, user.id, category.id).await?,
-            fed_forum::follow_status(&state.fed, user, &category).await.map_err(page_error)?,
+            fed_forum::follow_status(&state.fed, user, &category).await?,
         ),
         None => (false, None),
     };
@@ -251,7 +238,7 @@ pub async fn create_topic(
                 errors => viewer.field_errors(&errors),
             },
         )),
-        Err(e) => Err(page_error(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -269,7 +256,7 @@ pub async fn topic_page(
     Query(params): Query<TopicParams>,
 ) -> Result<Response, PageError> {
     if wants_activity_json(&headers) {
-        return Ok(match fed_forum::context_document(&state.fed, id).await.map_err(page_error)? {
+        return Ok(match fed_forum::context_document(&state.fed, id).await? {
             Some(doc) => activity_json(&doc),
             None => StatusCode::NOT_FOUND.into_response(),
         });
@@ -375,7 +362,7 @@ pub async fn reply(
             render_topic(&state, &viewer, id, params, StatusCode::UNPROCESSABLE_ENTITY, Some(form.body), errors.into())
                 .await
         }
-        Err(e) => Err(page_error(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -394,7 +381,7 @@ pub async fn post_page(
             return Ok(response);
         }
         let category = categories::by_id(&state.ctx.db, topic.category_id).await?.ok_or(PageError::NotFound)?;
-        let doc = fed_forum::note_document(&state.fed, &post, &topic, &category).await.map_err(page_error)?;
+        let doc = fed_forum::note_document(&state.fed, &post, &topic, &category).await?;
         let mut response = activity_json(&doc);
         response.headers_mut().insert(header::VARY, header::HeaderValue::from_static("Accept"));
         return Ok(response);
@@ -454,7 +441,7 @@ pub async fn save_edit(
                 errors => viewer.field_errors(&errors),
             },
         )),
-        Err(e) => Err(page_error(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -466,7 +453,7 @@ pub async fn delete_post(
 ) -> Result<Response, PageError> {
     let user = viewer.require_user()?;
     let post = posts::by_id(&state.ctx.db, id).await?.ok_or(PageError::NotFound)?;
-    fed_forum::delete(&state.fed, user, id).await.map_err(page_error)?;
+    fed_forum::delete(&state.fed, user, id).await?;
     let topic = topics::by_id(&state.ctx.db, post.topic_id).await?.ok_or(PageError::NotFound)?;
     if topic.deleted_at != 0 {
         let category = categories::by_id(&state.ctx.db, topic.category_id).await?.ok_or(PageError::NotFound)?;
@@ -483,7 +470,7 @@ pub async fn like(
 ) -> Result<Response, PageError> {
     let user = viewer.require_user()?;
     let post = posts::by_id(&state.ctx.db, id).await?.ok_or(PageError::NotFound)?;
-    fed_forum::toggle_like(&state.fed, user, id).await.map_err(page_error)?;
+    fed_forum::toggle_like(&state.fed, user, id).await?;
     Ok(Redirect::to(&format!("/forum/t/{}#p{id}", post.topic_id)).into_response())
 }
 
@@ -495,7 +482,7 @@ pub async fn mark_solution(
 ) -> Result<Response, PageError> {
     let user = viewer.require_user()?;
     let post = posts::by_id(&state.ctx.db, id).await?.ok_or(PageError::NotFound)?;
-    fed_forum::mark_solution(&state.fed, user, post.topic_id, Some(id)).await.map_err(page_error)?;
+    fed_forum::mark_solution(&state.fed, user, post.topic_id, Some(id)).await?;
     Ok(Redirect::to(&format!("/forum/t/{}#p{id}", post.topic_id)).into_response())
 }
 
@@ -506,7 +493,7 @@ pub async fn clear_solution(
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> Result<Response, PageError> {
     let user = viewer.require_user()?;
-    fed_forum::mark_solution(&state.fed, user, id, None).await.map_err(page_error)?;
+    fed_forum::mark_solution(&state.fed, user, id, None).await?;
     Ok(Redirect::to(&format!("/forum/t/{id}")).into_response())
 }
 
@@ -524,7 +511,7 @@ pub async fn pin(
     CsrfForm(form): CsrfForm<FlagForm>,
 ) -> Result<Response, PageError> {
     let user = viewer.require_role(Role::Moderator)?;
-    fed_forum::set_topic_flag(&state.fed, user, id, TopicFlag::Pinned, form.on == "1").await.map_err(page_error)?;
+    fed_forum::set_topic_flag(&state.fed, user, id, TopicFlag::Pinned, form.on == "1").await?;
     Ok(Redirect::to(&format!("/forum/t/{id}")).into_response())
 }
 
@@ -535,7 +522,7 @@ pub async fn lock(
     CsrfForm(form): CsrfForm<FlagForm>,
 ) -> Result<Response, PageError> {
     let user = viewer.require_role(Role::Moderator)?;
-    fed_forum::set_topic_flag(&state.fed, user, id, TopicFlag::Locked, form.on == "1").await.map_err(page_error)?;
+    fed_forum::set_topic_flag(&state.fed, user, id, TopicFlag::Locked, form.on == "1").await?;
     Ok(Redirect::to(&format!("/forum/t/{id}")).into_response())
 }
 
@@ -574,7 +561,7 @@ pub async fn remove_post(
 ) -> Result<Response, PageError> {
     let user = viewer.require_role(Role::Moderator)?;
     let post = posts::by_id(&state.ctx.db, id).await?.ok_or(PageError::NotFound)?;
-    fed_forum::remove(&state.fed, user, id, &form.reason).await.map_err(page_error)?;
+    fed_forum::remove(&state.fed, user, id, &form.reason).await?;
     Ok(Redirect::to(&format!("/forum/t/{}#p{id}", post.topic_id)).into_response())
 }
 
@@ -702,7 +689,7 @@ pub async fn unfollow(
 ) -> Result<Response, PageError> {
     let user = viewer.require_user()?;
     let category = category_or_404(&state, &slug).await?;
-    fed_forum::unfollow_category(&state.fed, user, &category).await.map_err(page_error)?;
+    fed_forum::unfollow_category(&state.fed, user, &category).await?;
     Ok(Redirect::to(&format!("/forum/c/{}", category.slug)).into_response())
 }
 
@@ -838,7 +825,7 @@ pub async fn admin_create_category(
             let errors = viewer.field_errors(&errors);
             render_admin_categories(&state, &viewer, StatusCode::UNPROCESSABLE_ENTITY, input, errors.into()).await
         }
-        Err(e) => Err(page_error(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -876,6 +863,6 @@ pub async fn admin_save_category(
                 form => context! { name => input.name, description => input.description, rules => input.rules, position => input.position },
             },
         )),
-        Err(e) => Err(page_error(e)),
+        Err(e) => Err(e.into()),
     }
 }

@@ -33,17 +33,6 @@ fn may_edit(user: &User, resource: &Resource) -> bool {
     fed_resources::may_edit(user, resource)
 }
 
-fn page_error(error: FederationError) -> PageError {
-    match error {
-        FederationError::Core(core) => core.into(),
-        FederationError::NotFound => PageError::NotFound,
-        other => {
-            tracing::info!(error = %other, "library action refused");
-            PageError::BadRequest
-        }
-    }
-}
-
 /// Sizes as people read them: `820 o`, `12 Ko`, `1,2 Mo`.
 fn size_label(bytes: i64, viewer: &Viewer) -> String {
     let (kb, mb) = match viewer.lang {
@@ -122,7 +111,7 @@ pub async fn resource_page(
             *response.status_mut() = StatusCode::GONE;
             return Ok(response);
         }
-        let group = fed_resources::library_actor(&state.fed).await.map_err(page_error)?;
+        let group = fed_resources::library_actor(&state.fed).await?;
         return Ok(crate::activitypub::activity_json(&fed_resources::article(&state.fed, &detail, &group)));
     }
     let detail = visible(&state, id).await?;
@@ -296,7 +285,7 @@ pub async fn create(
     let id = match fed_resources::create(&state.fed, user, &input).await {
         Ok(id) => id,
         Err(FederationError::Core(e)) => return refused(&state, &viewer, &input, e, None).await,
-        Err(e) => return Err(page_error(e)),
+        Err(e) => return Err(e.into()),
     };
     Ok(Redirect::to(&format!("/resources/{id}")).into_response())
 }
@@ -332,7 +321,7 @@ pub async fn save(
     match fed_resources::update(&state.fed, &user, id, &input).await {
         Ok(_) => {}
         Err(FederationError::Core(e)) => return refused(&state, &viewer, &input, e, Some(id)).await,
-        Err(e) => return Err(page_error(e)),
+        Err(e) => return Err(e.into()),
     }
     Ok(Redirect::to(&format!("/resources/{id}")).into_response())
 }
@@ -344,7 +333,7 @@ pub async fn delete(
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> Result<Response, PageError> {
     let (user, _) = editable(&state, &viewer, id).await?;
-    fed_resources::delete(&state.fed, &user, id).await.map_err(page_error)?;
+    fed_resources::delete(&state.fed, &user, id).await?;
     Ok(Redirect::to("/resources").into_response())
 }
 
@@ -393,7 +382,7 @@ pub async fn upload(
                 if let Err(e) = fed_resources::add_file(&state.fed, &user, id, &stored, &name).await {
                     // Not attached: the stored copy goes.
                     let _ = file_store(&state).delete(&stored.key).await;
-                    return Err(page_error(e));
+                    return Err(e.into());
                 }
                 return Ok(Redirect::to(&format!("/resources/{id}?notice=uploaded")).into_response());
             }
