@@ -38,7 +38,10 @@ CREATE TABLE resources (
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
     deleted_at BIGINT NOT NULL DEFAULT 0,
-    search_text TEXT NOT NULL DEFAULT ''
+    search_text TEXT NOT NULL DEFAULT '',
+    -- Set by `maillage resources import`: the id the resource had where it was exported (a
+    -- second import of the same export skips it).
+    imported_from TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX resources_updated_idx ON resources (updated_at);
 

@@ -92,6 +92,11 @@ impl FileStore {
         FileStore::Local { root: root.into() }
     }
 
+    /// The hub's store: `{data_dir}/files`.
+    pub fn for_data_dir(data_dir: &Path) -> FileStore {
+        FileStore::local(data_dir.join("files"))
+    }
+
     fn path(&self, key: &str) -> CoreResult<PathBuf> {
         // Keys are ours (random hex and a checked extension); refuse anything else.
         if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '.') || key.starts_with('.') {

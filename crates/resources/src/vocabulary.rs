@@ -12,7 +12,7 @@ const SEED: &str = include_str!("../data/les-bases.json");
 
 pub const KINDS: &[&str] = &["theme", "public", "resource_type", "sector"];
 
-#[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, FromRow, utoipa::ToSchema)]
 pub struct Term {
     pub kind: String,
     pub key: String,

@@ -1,4 +1,5 @@
-//! The command line: `maillage [serve]`, `migrate`, `user create`, `config check`.
+//! The command line: `maillage [serve]`, `migrate`, `user create`, `federation status|inspect`,
+//! `resources export|import`, `config check`.
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -35,6 +36,11 @@ enum Command {
         #[command(subcommand)]
         command: FederationCommand,
     },
+    /// The library: export it to a directory, import one into this hub.
+    Resources {
+        #[command(subcommand)]
+        command: ResourcesCommand,
+    },
     /// Inspect the configuration.
     Config {
         #[command(subcommand)]
@@ -69,6 +75,23 @@ enum FederationCommand {
     Inspect {
         /// The file to read (`-` for standard input).
         file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ResourcesCommand {
+    /// Write this hub's own resources (metadata and files) to a directory.
+    Export {
+        /// Created if needed; holds `library.json` and `files/`.
+        dir: PathBuf,
+    },
+    /// Read an export into this hub, publishing each resource as a member. Running it again
+    /// skips what it already brought.
+    Import {
+        dir: PathBuf,
+        /// The member who publishes the imported resources.
+        #[arg(long = "as", value_name = "USERNAME")]
+        publisher: String,
     },
 }
 
@@ -112,6 +135,10 @@ pub fn run() -> ExitCode {
             }
             Command::Federation { command: FederationCommand::Status } => federation_status(config).await,
             Command::Federation { command: FederationCommand::Inspect { file } } => inspect(&file),
+            Command::Resources { command: ResourcesCommand::Export { dir } } => export_resources(config, &dir).await,
+            Command::Resources { command: ResourcesCommand::Import { dir, publisher } } => {
+                import_resources(config, &dir, &publisher).await
+            }
             Command::Config { command: ConfigCommand::Check } => {
                 println!("# Configuration is valid.\n{}", config.to_masked_toml());
                 Ok(())
@@ -185,6 +212,45 @@ async fn federation_status(config: Config) -> anyhow::Result<()> {
         println!("  {:<32} {:<20} {}", i.domain, software, health);
     }
     ctx.db.close().await;
+    Ok(())
+}
+
+async fn export_resources(config: Config, dir: &std::path::Path) -> anyhow::Result<()> {
+    let ctx = Context::open(config).await?;
+    let count = crate::transfer::export(&ctx, dir).await?;
+    ctx.db.close().await;
+    println!("Exported {count} resource(s) to {}.", dir.display());
+    Ok(())
+}
+
+async fn import_resources(config: Config, dir: &std::path::Path, publisher: &str) -> anyhow::Result<()> {
+    let ctx = Context::open(config).await?;
+    let user = accounts::user_by_username(&ctx.db, publisher)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no member named {publisher}"))?;
+    let fed = maillage_federation::Federation::new(ctx.clone());
+    maillage_resources::vocabulary::seed(&ctx.db).await?;
+    // One line that redraws itself on a terminal; a line per tenth elsewhere (logs).
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let progress = |done: usize, total: usize| {
+        let width = 30;
+        let filled = (done * width).checked_div(total).unwrap_or(width);
+        let bar = format!("[{}{}] {done}/{total}", "#".repeat(filled), "-".repeat(width - filled));
+        if terminal {
+            eprint!("\r{bar}");
+        } else if total < 10 || done.is_multiple_of((total / 10).max(1)) || done == total {
+            eprintln!("{bar}");
+        }
+    };
+    let report = crate::transfer::import(&fed, &user, dir, progress).await?;
+    if terminal {
+        eprintln!();
+    }
+    ctx.db.close().await;
+    println!(
+        "Imported {} resource(s) and {} file(s); {} already there; {} vocabulary term(s) added.",
+        report.resources, report.files, report.skipped, report.terms
+    );
     Ok(())
 }
 

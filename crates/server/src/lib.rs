@@ -9,6 +9,7 @@ pub mod app;
 pub mod cli;
 pub mod i18n;
 pub mod render;
+pub mod transfer;
 pub mod web;
 
 pub use app::{AppState, router, serve};

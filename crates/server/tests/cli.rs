@@ -172,3 +172,36 @@ async fn federation_inspect_explains_a_document_and_status_shows_the_queue() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains("waiting:") && stdout.contains("Known servers: 0"), "{stdout}");
 }
+
+#[tokio::test]
+async fn resources_export_and_import_from_the_command_line() {
+    let database = TestDatabase::create().await;
+    let dir = std::env::temp_dir().join(format!("maillage-cli-export-{}", std::process::id()));
+    let output = maillage(&database).args(["resources", "export", dir.to_str().unwrap()]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Exported 0 resource(s)"));
+    assert!(dir.join("library.json").exists());
+
+    let output =
+        maillage(&database).args(["resources", "import", dir.to_str().unwrap(), "--as", "nobody"]).output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no member named nobody"));
+
+    let mut create = maillage(&database)
+        .args(["user", "create", "camille", "--admin", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    create.stdin.take().unwrap().write_all(b"a long enough password\n").unwrap();
+    assert!(create.wait().unwrap().success());
+    let output =
+        maillage(&database).args(["resources", "import", dir.to_str().unwrap(), "--as", "camille"]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("Imported 0 resource(s)"),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -285,3 +285,70 @@ async fn a_hub_follows_another_library_gets_old_and_new_resources_and_keeps_in_s
         .unwrap();
     assert_eq!(response.status(), StatusCode::GONE);
 }
+
+#[tokio::test]
+async fn export_and_import_into_a_fresh_hub_give_the_same_library_and_importing_twice_adds_nothing() {
+    use maillage_resources::library;
+    let (hub_a, hub_b) = tokio::join!(TestHub::start(), TestHub::start());
+    let author = hub_a.member("autrice", Role::Member).await;
+    vocabulary::add(hub_a.db(), "public", "Personnes détenues", "").await.unwrap();
+    let kit = publish(&hub_a, &author, "Kit café numérique", "CC-BY-SA-4.0").await;
+    let store = maillage_resources::files::FileStore::for_data_dir(&hub_a.hub.state.ctx.config.data_dir);
+    let pdf = b"%PDF-1.7\nle deroule de l'atelier".to_vec();
+    let saved = store
+        .put("déroulé.pdf", futures_util::stream::iter([Ok::<_, String>(axum::body::Bytes::from(pdf.clone()))]), 1_000)
+        .await
+        .unwrap();
+    maillage_federation::resources::add_file(common::fed(&hub_a), &author, kit, &saved, "déroulé.pdf").await.unwrap();
+    publish(&hub_a, &author, "Guide des arnaques", "etalab-2.0").await;
+
+    let dir = std::env::temp_dir().join(format!("maillage-export-{}", maillage_core::token::random_token()));
+    assert_eq!(maillage_server::transfer::export(&hub_a.hub.state.ctx, &dir).await.unwrap(), 2);
+    assert!(dir.join("library.json").exists());
+
+    let importer = hub_b.member("coordination", Role::Admin).await;
+    let steps = std::sync::Mutex::new(Vec::new());
+    let report = maillage_server::transfer::import(common::fed(&hub_b), &importer, &dir, |done, total| {
+        steps.lock().unwrap().push((done, total));
+    })
+    .await
+    .unwrap();
+    assert_eq!((report.resources, report.files, report.skipped), (2, 1, 0));
+    assert!(report.terms >= 1, "the term added on A comes along");
+    assert_eq!(*steps.lock().unwrap(), [(1, 2), (2, 2)], "progress after each resource");
+
+    let titles = |hub: &TestHub| {
+        let db = hub.db().clone();
+        async move {
+            let mut titles: Vec<String> = library::catalogue(&db, &library::CatalogueQuery::default())
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|i| i.title)
+                .collect();
+            titles.sort();
+            titles
+        }
+    };
+    assert_eq!(titles(&hub_a).await, titles(&hub_b).await);
+    let on_b = library::catalogue(hub_b.db(), &library::CatalogueQuery { q: "deroule".into(), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(on_b.items.len(), 1, "found by its file's name");
+    let detail = library::detail(hub_b.db(), on_b.items[0].id).await.unwrap().unwrap();
+    assert_eq!(detail.licence.unwrap().id, "CC-BY-SA-4.0");
+    assert_eq!(detail.publics.len(), 1);
+    let copied = &detail.files[0];
+    let store_b = maillage_resources::files::FileStore::for_data_dir(&hub_b.hub.state.ctx.config.data_dir);
+    let (mut file, size) = store_b.open(&copied.storage_key).await.unwrap();
+    let mut bytes = Vec::new();
+    tokio::io::AsyncReadExt::read_to_end(&mut file, &mut bytes).await.unwrap();
+    assert_eq!((size as usize, bytes), (pdf.len(), pdf));
+
+    // Again: nothing new.
+    let again = maillage_server::transfer::import(common::fed(&hub_b), &importer, &dir, |_, _| {}).await.unwrap();
+    assert_eq!((again.resources, again.skipped), (0, 2));
+    assert_eq!(titles(&hub_b).await.len(), 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -26,7 +26,7 @@ pub const MAX_UPLOAD_BYTES: u64 = 20 * 1024 * 1024;
 
 /// Where this hub keeps its files.
 pub fn file_store(state: &AppState) -> FileStore {
-    FileStore::local(state.ctx.config.data_dir.join("files"))
+    FileStore::for_data_dir(&state.ctx.config.data_dir)
 }
 
 fn may_edit(user: &User, resource: &Resource) -> bool {
