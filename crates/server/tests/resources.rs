@@ -94,6 +94,9 @@ async fn publish_upload_find_and_version_a_resource() {
     huge.resize(21 * 1024 * 1024, b'x');
     let response = upload("trop-gros.pdf", huge).await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // Refused by the size limit before the handler: still a page in the reader's language.
+    let page_413 = body(response).await;
+    assert!(page_413.contains("<html lang=\"fr\"") && page_413.contains("<h1"), "{page_413}");
     // Without the page's token, refused.
     let (content_type, form) = multipart("forged", "x.pdf", b"%PDF-1.7");
     let response = browser
@@ -113,6 +116,8 @@ async fn publish_upload_find_and_version_a_resource() {
     let response = browser.get(&href).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["content-type"], "application/pdf");
+    let disposition = response.headers()["content-disposition"].to_str().unwrap().to_owned();
+    assert!(disposition.contains("filename*=UTF-8''D%C3%A9roul%C3%A9%20atelier%20Ameli.pdf"), "{disposition}");
     assert_eq!(response.bytes().await.unwrap().as_ref(), pdf.as_slice());
     let (_, found) = browser.get_text("/resources?q=deroule").await;
     assert!(found.contains("Kit atelier : créer son compte Ameli"), "{found}");

@@ -241,8 +241,14 @@ pub async fn error_pages(State(state): State<AppState>, request: Request, next: 
     let (mut parts, body) = request.into_parts();
     let viewer_parts = parts.clone();
     let response = next.run(Request::from_parts(parts.clone(), body)).await;
-    let Some(page) = response.extensions().get::<ErrorPage>().copied() else {
-        return response;
+    let page = match response.extensions().get::<ErrorPage>().copied() {
+        Some(page) => page,
+        // A body the size limit refused before any handler ran (a large upload or form): a
+        // page that says so, rather than the limit's bare text. The API answers in JSON itself.
+        None if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !parts.uri.path().starts_with("/api/") => {
+            ErrorPage { title: "error.bad_request_title", message: "error.too_large" }
+        }
+        None => return response,
     };
     let status = response.status();
     parts = viewer_parts;

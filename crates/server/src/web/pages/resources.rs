@@ -49,12 +49,15 @@ fn size_label(bytes: i64, viewer: &Viewer) -> String {
     if viewer.lang == crate::i18n::Lang::Fr { text.replace('.', ",") } else { text }
 }
 
+/// The day of a time, in the hub's time zone (not UTC: a change at 00:30 in Paris is that day).
 fn date_label(ms: i64, viewer: &Viewer) -> String {
     let lang = match viewer.lang {
         crate::i18n::Lang::Fr => maillage_events::summary::Lang::Fr,
         crate::i18n::Lang::En => maillage_events::summary::Lang::En,
     };
-    maillage_events::summary::day_heading(maillage_core::time::to_datetime(ms).date_naive(), lang)
+    let zone =
+        maillage_events::schedule::parse_time_zone(&viewer.hub.default_timezone).unwrap_or(chrono_tz::Europe::Paris);
+    maillage_events::summary::day_heading(maillage_core::time::to_datetime(ms).with_timezone(&zone).date_naive(), lang)
 }
 
 pub async fn catalogue(
@@ -416,11 +419,14 @@ pub async fn download(
     // Images and PDFs open in the browser; the rest downloads under its name.
     let disposition =
         if media_type.starts_with("image/") || media_type == "application/pdf" { "inline" } else { "attachment" };
+    // An ASCII name for old clients, the real one (RFC 6266 / 8187) for the others.
+    let ascii: String = name.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' }).collect();
+    let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>().replace('+', "%20");
     Ok((
         [
             (header::CONTENT_TYPE, media_type),
             (header::CONTENT_LENGTH, size.to_string()),
-            (header::CONTENT_DISPOSITION, format!("{disposition}; filename=\"{name}\"")),
+            (header::CONTENT_DISPOSITION, format!("{disposition}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")),
             (header::CACHE_CONTROL, "public, max-age=3600".to_owned()),
         ],
         body,
