@@ -245,7 +245,10 @@ pub async fn error_pages(State(state): State<AppState>, request: Request, next: 
         Some(page) => page,
         // A body the size limit refused before any handler ran (a large upload or form): a
         // page that says so, rather than the limit's bare text. The API answers in JSON itself.
-        None if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !parts.uri.path().starts_with("/api/") => {
+        None if response.status() == StatusCode::PAYLOAD_TOO_LARGE
+            && !parts.uri.path().starts_with("/api/")
+            && !is_html(&response) =>
+        {
             ErrorPage { title: "error.bad_request_title", message: "error.too_large" }
         }
         None => return response,
@@ -262,6 +265,15 @@ pub async fn error_pages(State(state): State<AppState>, request: Request, next: 
         // The database itself is failing: say so plainly.
         Err(_) => (status, Html("<!doctype html><html lang=\"fr\"><title>Maillage</title><h1>Erreur / Error</h1><p>Le service est indisponible. Service unavailable.</p></html>")).into_response(),
     }
+}
+
+/// Whether a response is one of our pages (a handler that refused a file says why on its page).
+fn is_html(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"))
 }
 
 /// Any path no route knows.
