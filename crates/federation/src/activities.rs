@@ -461,3 +461,25 @@ pub async fn network_links(fed: &Federation) -> FederationResult<Vec<NetworkLink
     .fetch_all(fed.ctx.db.pool())
     .await?)
 }
+
+/// The `Tombstone` a deleted object of ours answers with (Gancio needs `formerType`).
+pub fn tombstone(id: &str, former_type: &str, deleted_at: maillage_core::time::Millis) -> Value {
+    json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": id, "type": "Tombstone", "formerType": former_type,
+        "deleted": maillage_core::time::to_rfc3339(deleted_at),
+    })
+}
+
+/// A feature Group's public `Delete` of one of its objects, to its followers.
+pub fn group_delete(fed: &Federation, group: &LocalActor, object_id: &str, former_type: &str) -> Value {
+    json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": new_activity_id(fed),
+        "type": "Delete",
+        "actor": group.ap_id(fed),
+        "object": { "id": object_id, "type": "Tombstone", "formerType": former_type },
+        "to": [crate::protocol::PUBLIC],
+        "cc": [group.collection(fed, "followers")],
+    })
+}

@@ -301,6 +301,14 @@ pub async fn queue_status(fed: &Federation) -> FederationResult<QueueStatus> {
     })
 }
 
+/// Who hears of what a feature Group publishes (the calendar, the library): its followers and
+/// those of the hub's instance actor (a Mobilizon or a hub that follows "the hub" follows that).
+pub async fn group_and_hub_inboxes(fed: &Federation, group: &LocalActor) -> FederationResult<BTreeSet<String>> {
+    let mut inboxes = follower_inboxes(fed, group).await?;
+    inboxes.extend(follower_inboxes(fed, &crate::actors::instance_actor(fed).await?).await?);
+    Ok(inboxes)
+}
+
 /// Inboxes of everyone following `actor` (shared inboxes once each), on servers we federate with.
 pub async fn follower_inboxes(fed: &Federation, actor: &LocalActor) -> FederationResult<BTreeSet<String>> {
     let rows: Vec<(String, String, String)> = sqlx::query_as(

@@ -238,17 +238,7 @@ pub fn event_document(fed: &Federation, event: &Event, tags: &[String], calendar
 
 /// What a deleted event answers.
 pub fn tombstone(event: &Event) -> Value {
-    json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": event.ap_id, "type": "Tombstone", "formerType": "Event", "deleted": to_rfc3339(event.deleted_at),
-    })
-}
-
-/// Who hears of our events: followers of the calendar and of the hub's instance actor.
-async fn audience(fed: &Federation, calendar: &LocalActor) -> FederationResult<BTreeSet<String>> {
-    let mut inboxes = delivery::follower_inboxes(fed, calendar).await?;
-    inboxes.extend(delivery::follower_inboxes(fed, &actors::instance_actor(fed).await?).await?);
-    Ok(inboxes)
+    activities::tombstone(&event.ap_id, "Event", event.deleted_at)
 }
 
 /// Queues `kind` (Create or Update) of the event as it now stands, inside `tx`.
@@ -291,7 +281,7 @@ pub async fn create(fed: &Federation, user: &User, input: &EventInput) -> Federa
     let hub = maillage_core::hub::identity(&fed.ctx.db).await?;
     let fields = calendar::check(input, &hub.default_timezone)?;
     let calendar = calendar_actor(fed).await?;
-    let inboxes = audience(fed, &calendar).await?;
+    let inboxes = delivery::group_and_hub_inboxes(fed, &calendar).await?;
     let mut tx = fed.ctx.db.pool().begin().await?;
     let id =
         calendar::insert(&mut tx, &fed.url(""), &fields, &organiser(user, &hub.name), &hub.default_language).await?;
@@ -315,7 +305,7 @@ pub async fn update(fed: &Federation, user: &User, id: i64, input: &EventInput) 
     let hub = maillage_core::hub::identity(&fed.ctx.db).await?;
     let fields = calendar::check(input, &hub.default_timezone)?;
     let calendar = calendar_actor(fed).await?;
-    let inboxes = audience(fed, &calendar).await?;
+    let inboxes = delivery::group_and_hub_inboxes(fed, &calendar).await?;
     // The creator stays the organiser when a moderator edits.
     let creator = match event.created_by {
         Some(uid) if uid != user.id => maillage_core::accounts::user_by_id(&fed.ctx.db, uid).await?,
@@ -348,16 +338,8 @@ pub async fn delete(fed: &Federation, user: &User, id: i64) -> FederationResult<
         return Err(CoreError::Forbidden.into());
     }
     let calendar = calendar_actor(fed).await?;
-    let inboxes = audience(fed, &calendar).await?;
-    let activity = json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": activities::new_activity_id(fed),
-        "type": "Delete",
-        "actor": calendar.ap_id(fed),
-        "object": { "id": event.ap_id, "type": "Tombstone", "formerType": "Event" },
-        "to": [PUBLIC],
-        "cc": [calendar.collection(fed, "followers")],
-    });
+    let inboxes = delivery::group_and_hub_inboxes(fed, &calendar).await?;
+    let activity = activities::group_delete(fed, &calendar, &event.ap_id, "Event");
     let mut tx = fed.ctx.db.pool().begin().await?;
     calendar::delete(&mut tx, id).await?;
     delivery::publish(&mut tx, &calendar, &activity, &inboxes).await?;

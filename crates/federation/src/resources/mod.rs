@@ -145,13 +145,6 @@ fn url_segment(name: &str) -> String {
     url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>().replace('+', "%20")
 }
 
-/// Who hears of our resources: followers of the library and of the hub's instance actor.
-async fn audience(fed: &Federation, library: &LocalActor) -> FederationResult<BTreeSet<String>> {
-    let mut inboxes = delivery::follower_inboxes(fed, library).await?;
-    inboxes.extend(delivery::follower_inboxes(fed, &actors::instance_actor(fed).await?).await?);
-    Ok(inboxes)
-}
-
 /// Queues `kind` (Create or Update) of the resource as it now stands, inside `tx`.
 async fn queue(
     fed: &Federation,
@@ -190,7 +183,7 @@ pub fn may_edit(user: &User, resource: &library::Resource) -> bool {
 pub async fn create(fed: &Federation, user: &User, input: &ResourceInput) -> FederationResult<i64> {
     let fields = library::check(&fed.ctx.db, input).await?;
     let library_group = library_actor(fed).await?;
-    let mut inboxes = audience(fed, &library_group).await?;
+    let mut inboxes = delivery::group_and_hub_inboxes(fed, &library_group).await?;
     // An adaptation of another hub's resource: its library is told (it shows "adapted by").
     if !fields.derived_from.0.is_empty()
         && let Some(origin) = library::by_ap_id(&fed.ctx.db, &fields.derived_from.0).await?
@@ -226,7 +219,7 @@ pub async fn update(fed: &Federation, user: &User, id: i64, input: &ResourceInpu
     };
     let fields = library::check(&fed.ctx.db, &input).await?;
     let library_group = library_actor(fed).await?;
-    let inboxes = audience(fed, &library_group).await?;
+    let inboxes = delivery::group_and_hub_inboxes(fed, &library_group).await?;
     let mut tx = fed.ctx.db.pool().begin().await?;
     let version =
         library::update(&mut tx, id, &fields, &Publisher { user_id: user.id, name: user.shown_name() }).await?;
@@ -249,7 +242,7 @@ pub async fn add_file(
         return Err(CoreError::Forbidden.into());
     }
     let library_group = library_actor(fed).await?;
-    let inboxes = audience(fed, &library_group).await?;
+    let inboxes = delivery::group_and_hub_inboxes(fed, &library_group).await?;
     let mut tx = fed.ctx.db.pool().begin().await?;
     library::add_file(&mut tx, id, name, stored.media_type, stored.size, &stored.key).await?;
     queue(fed, &mut tx, &library_group, &inboxes, "Update", id).await?;
@@ -265,16 +258,8 @@ pub async fn delete(fed: &Federation, user: &User, id: i64) -> FederationResult<
         return Err(CoreError::Forbidden.into());
     }
     let library_group = library_actor(fed).await?;
-    let inboxes = audience(fed, &library_group).await?;
-    let activity = json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": activities::new_activity_id(fed),
-        "type": "Delete",
-        "actor": library_group.ap_id(fed),
-        "object": { "id": resource.ap_id, "type": "Tombstone", "formerType": "Article" },
-        "to": [PUBLIC],
-        "cc": [library_group.collection(fed, "followers")],
-    });
+    let inboxes = delivery::group_and_hub_inboxes(fed, &library_group).await?;
+    let activity = activities::group_delete(fed, &library_group, &resource.ap_id, "Article");
     let mut tx = fed.ctx.db.pool().begin().await?;
     library::delete(&mut tx, id).await?;
     delivery::publish(&mut tx, &library_group, &activity, &inboxes).await?;
@@ -285,8 +270,5 @@ pub async fn delete(fed: &Federation, user: &User, id: i64) -> FederationResult<
 
 /// What a deleted resource answers.
 pub fn tombstone(resource: &library::Resource) -> Value {
-    json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": resource.ap_id, "type": "Tombstone", "formerType": "Article", "deleted": to_rfc3339(resource.deleted_at),
-    })
+    activities::tombstone(&resource.ap_id, "Article", resource.deleted_at)
 }
